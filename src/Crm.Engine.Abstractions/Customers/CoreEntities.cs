@@ -42,9 +42,6 @@ public static class AccountFields
 
     /// <summary>The country.</summary>
     public const string Country = "country";
-
-    /// <summary>The organisation unit responsible for the customer (look-up into the organisation).</summary>
-    public const string UnitId = "unitId";
 }
 
 /// <summary>The system fields of <see cref="CoreEntities.Contact"/>.</summary>

@@ -1,0 +1,85 @@
+using System.Data.Common;
+using Crm.Engine.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Crm.Engine.Data.Sqlite;
+
+/// <summary>
+/// Embedded SQLite: every connection enables foreign keys and a busy time-out; the database runs in WAL mode
+/// (readers never block the one writer). Write transactions are IMMEDIATE, so two writers queue on the busy
+/// time-out instead of dead-locking when both try to upgrade a read lock.
+/// </summary>
+internal sealed class SqliteStorageProvider : IStorageProvider
+{
+    private readonly string _connectionString;
+    private int _walEnabled;
+
+    public SqliteStorageProvider(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.DefaultTimeout < 30)
+        {
+            builder.DefaultTimeout = 30;
+        }
+
+        builder.ForeignKeys = true;
+        builder.Pooling = true;
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+    }
+
+    public string Name => Abstractions.Storage.StorageProviders.Sqlite;
+
+    public string DataSource { get; }
+
+    public ISqlDialect Dialect { get; } = new SqliteDialect();
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = Interlocked.Exchange(ref _walEnabled, 1) == 0
+                ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;"
+                : "PRAGMA busy_timeout = 30000;";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return await ((SqliteConnection)connection).BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+    }
+
+    public bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 1555 or 2067 };
+}
+
+/// <summary>SQLite's JSON1 functions and text forms of ids and instants.</summary>
+internal sealed class SqliteDialect : ISqlDialect
+{
+    public string JsonValue(string column, string field) => $"json_extract({column}, '$.{field}')";
+
+    public string JsonArrayContains(string column, string field, string parameter) =>
+        $"EXISTS (SELECT 1 FROM json_each({column}, '$.{field}') WHERE json_each.value = {parameter})";
+
+    public string LikeInsensitive(string expression, string parameter) => $"{expression} LIKE {parameter} ESCAPE '\\'";
+
+    public string CreateJsonFieldIndex(string indexName, string field) =>
+        $"CREATE INDEX IF NOT EXISTS {indexName} ON records (tenant_id, entity_type, json_extract(fields, '$.{field}'))";
+
+    public object IdParameter(Guid id) => id.ToString("D");
+
+    public object TimeParameter(DateTimeOffset instant) => DbValues.FormatTime(instant);
+
+    public object JsonParameter(string json) => json;
+}

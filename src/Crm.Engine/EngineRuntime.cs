@@ -1,0 +1,71 @@
+using Crm.Engine.Abstractions.Errors;
+using Crm.Engine.Events;
+using Crm.Engine.Metadata;
+using Crm.Engine.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Crm.Engine;
+
+/// <summary>The engine's shared, thread-safe state: registry, storage, metadata cache, event bus, clock.</summary>
+internal sealed class EngineRuntime(
+    CrmRegistry registry,
+    IStorageProvider storage,
+    MetadataCache metadata,
+    DomainEventBus events,
+    TimeProvider time,
+    IServiceProvider services,
+    IOptions<CrmEngineOptions> options,
+    ILoggerFactory loggers) : IDisposable
+{
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    public CrmRegistry Registry { get; } = registry;
+
+    public IStorageProvider Storage { get; } = storage;
+
+    public MetadataCache Metadata { get; } = metadata;
+
+    public DomainEventBus Events { get; } = events;
+
+    public TimeProvider Time { get; } = time;
+
+    public IServiceProvider Services { get; } = services;
+
+    public CrmEngineOptions Options { get; } = options.Value;
+
+    public ILoggerFactory Loggers { get; } = loggers;
+
+    public void Dispose() => _initLock.Dispose();
+
+    public async Task EnsureInitializedAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            var runner = new MigrationRunner(Storage, Time, Loggers.CreateLogger<MigrationRunner>());
+            await runner.RunAsync(Registry.Migrations, cancellationToken).ConfigureAwait(false);
+            await Metadata.EnsureSystemIndexesAsync(cancellationToken).ConfigureAwait(false);
+            _initialized = true;
+        }
+        catch (Exception ex) when (ex is not CrmException and System.Data.Common.DbException)
+        {
+            throw new CrmConfigurationException($"The store could not be prepared: {ex.Message}", ex);
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using Crm.Engine.Abstractions.Events;
+using Crm.Engine.Abstractions.Pipeline;
+using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Tenancy;
+
+namespace Crm.Engine.Pipeline;
+
+internal sealed class PipelineContext(
+    CallerContext caller,
+    string message,
+    string entityType,
+    Guid recordId,
+    int depth,
+    IDictionary<string, object?> target,
+    CrmRecord? preImage,
+    Guid? newOwnerId,
+    IRecordService records,
+    OperationScope scope) : IPipelineContext
+{
+    public CallerContext Caller { get; } = caller;
+
+    public string Message { get; } = message;
+
+    public string EntityType { get; } = entityType;
+
+    public Guid RecordId { get; } = recordId;
+
+    public PipelineStage Stage { get; set; }
+
+    public int Depth { get; } = depth;
+
+    public IDictionary<string, object?> Target { get; } = target;
+
+    public CrmRecord? PreImage { get; } = preImage;
+
+    public CrmRecord? PostImage { get; set; }
+
+    public Guid? NewOwnerId { get; } = newOwnerId;
+
+    public IDictionary<string, object?> SharedVariables { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    public IRecordService Records { get; } = records;
+
+    public void QueueEvent(IDomainEvent domainEvent)
+    {
+        ArgumentNullException.ThrowIfNull(domainEvent);
+        scope.Queue(domainEvent);
+    }
+}

@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using Crm.Engine.Abstractions.Pipeline;
+using Crm.Engine.Metadata;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Crm.Engine.Pipeline;
+
+/// <summary>Runs the registered handlers of one stage, in order, for a message and an entity type.</summary>
+internal sealed class PipelineRunner(CrmRegistry registry, IServiceProvider services)
+{
+    private readonly ConcurrentDictionary<(string Message, string EntityType, PipelineStage Stage), PipelineStep[]> _plans = new();
+
+    public async Task RunAsync(PipelineContext context, PipelineStage stage, CancellationToken cancellationToken)
+    {
+        context.Stage = stage;
+        foreach (var step in Plan(context.Message, context.EntityType, stage))
+        {
+            var handler = (IPipelineHandler)ActivatorUtilities.GetServiceOrCreateInstance(services, step.HandlerType);
+            await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private PipelineStep[] Plan(string message, string entityType, PipelineStage stage) =>
+        _plans.GetOrAdd((message, entityType, stage), key => registry.Steps
+            .Select((step, index) => (step, index))
+            .Where(s => s.step.Stage == key.Stage
+                && string.Equals(s.step.Message, key.Message, StringComparison.Ordinal)
+                && (s.step.EntityType == PipelineStep.AnyEntity || string.Equals(s.step.EntityType, key.EntityType, StringComparison.Ordinal)))
+            .OrderBy(s => s.step.Order)
+            .ThenBy(s => s.index)
+            .Select(s => s.step)
+            .ToArray());
+}

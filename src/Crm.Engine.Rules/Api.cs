@@ -1,0 +1,330 @@
+using Crm.Engine.Rules.Diagnostics;
+using Crm.Engine.Rules.Extensibility;
+using Crm.Engine.Rules.RuleModel;
+
+namespace Crm.Engine.Rules;
+
+/// <summary>A value bound to a declaration in a match.</summary>
+public interface IFactMatch
+{
+    /// <summary>The declaration.</summary>
+    Declaration Declaration { get; }
+
+    /// <summary>The bound value (a fact, an aggregate result or a binding; <see langword="null"/> when an or-branch did not bind it).</summary>
+    object? Value { get; }
+}
+
+/// <summary>A rule together with the facts it matched.</summary>
+public interface IMatch
+{
+    /// <summary>The rule.</summary>
+    IRuleDefinition Rule { get; }
+
+    /// <summary>The matched values, in declaration order.</summary>
+    IReadOnlyList<IFactMatch> Facts { get; }
+
+    /// <summary>Why the match is firing.</summary>
+    ActionTrigger Trigger { get; }
+}
+
+/// <summary>What rule actions can do to the session that fires them.</summary>
+public interface IContext
+{
+    /// <summary>The firing rule.</summary>
+    IRuleDefinition Rule { get; }
+
+    /// <summary>The firing match.</summary>
+    IMatch Match { get; }
+
+    /// <summary>The matched values (same as <c>Match.Facts</c>).</summary>
+    IReadOnlyList<IFactMatch> Facts { get; }
+
+    /// <summary>Cancellation token of the current <c>Fire</c> call.</summary>
+    CancellationToken CancellationToken { get; }
+
+    /// <summary>Stops <c>Fire</c> after the current rule.</summary>
+    void Halt();
+
+    /// <summary>Inserts a fact; throws if it is already in working memory.</summary>
+    /// <param name="fact">The fact.</param>
+    void Insert(object fact);
+
+    /// <summary>Inserts facts; throws (inserting none) if any is already present.</summary>
+    /// <param name="facts">The facts.</param>
+    void InsertAll(IEnumerable<object> facts);
+
+    /// <summary>Inserts a fact unless it is already present.</summary>
+    /// <param name="fact">The fact.</param>
+    /// <returns>Whether it was inserted.</returns>
+    bool TryInsert(object fact);
+
+    /// <summary>Tells the engine a fact changed; throws if it is not in working memory.</summary>
+    /// <param name="fact">The fact (or an equal replacement).</param>
+    void Update(object fact);
+
+    /// <summary>Changes a fact with <paramref name="updateAction"/> then updates it.</summary>
+    /// <typeparam name="TFact">Fact type.</typeparam>
+    /// <param name="fact">The fact.</param>
+    /// <param name="updateAction">The change.</param>
+    void Update<TFact>(TFact fact, Action<TFact> updateAction)
+        where TFact : notnull;
+
+    /// <summary>Updates facts.</summary>
+    /// <param name="facts">The facts.</param>
+    void UpdateAll(IEnumerable<object> facts);
+
+    /// <summary>Updates a fact if present.</summary>
+    /// <param name="fact">The fact.</param>
+    /// <returns>Whether it was present.</returns>
+    bool TryUpdate(object fact);
+
+    /// <summary>Removes a fact; throws if it is not present.</summary>
+    /// <param name="fact">The fact.</param>
+    void Retract(object fact);
+
+    /// <summary>Removes facts.</summary>
+    /// <param name="facts">The facts.</param>
+    void RetractAll(IEnumerable<object> facts);
+
+    /// <summary>Removes a fact if present.</summary>
+    /// <param name="fact">The fact.</param>
+    /// <returns>Whether it was present.</returns>
+    bool TryRetract(object fact);
+
+    /// <summary>Keys of the facts linked to the current activation.</summary>
+    /// <returns>The keys.</returns>
+    IEnumerable<object> GetLinkedKeys();
+
+    /// <summary>The fact linked under <paramref name="key"/>, if any.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The fact or <see langword="null"/>.</returns>
+    object? GetLinked(object key);
+
+    /// <summary>Inserts a fact linked to the current activation: it is retracted when the activation goes away.</summary>
+    /// <param name="key">Key unique within the activation.</param>
+    /// <param name="fact">The fact.</param>
+    void InsertLinked(object key, object fact);
+
+    /// <summary>Updates a linked fact.</summary>
+    /// <param name="key">Its key.</param>
+    /// <param name="fact">The fact (or an equal replacement).</param>
+    void UpdateLinked(object key, object fact);
+
+    /// <summary>Retracts a linked fact.</summary>
+    /// <param name="key">Its key.</param>
+    /// <param name="fact">The fact.</param>
+    void RetractLinked(object key, object fact);
+
+    /// <summary>Resolves a service through the session's dependency resolver.</summary>
+    /// <param name="serviceType">Service type.</param>
+    /// <returns>The service.</returns>
+    object Resolve(Type serviceType);
+}
+
+/// <summary>A rule match waiting in (or taken from) the agenda.</summary>
+public sealed class Activation : IMatch
+{
+    internal Activation(IRuleDefinition rule, IReadOnlyList<IFactMatch> facts, ActionTrigger trigger)
+    {
+        Rule = rule;
+        Facts = facts;
+        Trigger = trigger;
+    }
+
+    /// <inheritdoc />
+    public IRuleDefinition Rule { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<IFactMatch> Facts { get; internal set; }
+
+    /// <inheritdoc />
+    public ActionTrigger Trigger { get; internal set; }
+
+    /// <summary>The value bound to a declaration name, or <see langword="null"/>.</summary>
+    /// <param name="name">Declaration name.</param>
+    /// <returns>The value.</returns>
+    public object? Get(string name) => Facts.FirstOrDefault(f => f.Declaration.Name == name)?.Value;
+
+    internal Rete.CompiledBranch Branch { get; init; } = null!;
+
+    internal Rete.Token Token { get; init; } = null!;
+
+    internal long Recency { get; set; }
+
+    internal bool IsQueued { get; set; }
+
+    internal bool HasFired { get; set; }
+
+    internal bool IsDeleted { get; set; }
+
+    internal object?[]? FiredKeys { get; set; }
+
+    internal Dictionary<object, object> Linked { get; } = [];
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Rule.Name}({string.Join(", ", Facts.Select(f => f.Value))})";
+}
+
+/// <summary>Context given to agenda filters.</summary>
+public sealed class AgendaContext
+{
+    internal AgendaContext(ISession session) => Session = session;
+
+    /// <summary>The session.</summary>
+    public ISession Session { get; }
+}
+
+/// <summary>Decides whether an activation may enter the agenda.</summary>
+public interface IAgendaFilter
+{
+    /// <summary>Whether the activation is accepted.</summary>
+    /// <param name="context">Agenda context.</param>
+    /// <param name="activation">The activation.</param>
+    /// <returns><see langword="true"/> to keep it.</returns>
+    bool Accept(AgendaContext context, Activation activation);
+}
+
+/// <summary>The session's queue of activations waiting to fire.</summary>
+public interface IAgenda
+{
+    /// <summary>Whether nothing waits.</summary>
+    bool IsEmpty { get; }
+
+    /// <summary>Number of waiting activations.</summary>
+    int Count { get; }
+
+    /// <summary>The activation that fires next.</summary>
+    /// <returns>The activation; throws if empty.</returns>
+    Activation Peek();
+
+    /// <summary>Removes every waiting activation.</summary>
+    void Clear();
+
+    /// <summary>Adds a filter for all rules.</summary>
+    /// <param name="filter">The filter.</param>
+    void AddFilter(IAgendaFilter filter);
+
+    /// <summary>Adds a filter for one rule.</summary>
+    /// <param name="rule">The rule.</param>
+    /// <param name="filter">The filter.</param>
+    void AddFilter(IRuleDefinition rule, IAgendaFilter filter);
+}
+
+/// <summary>A working memory plus agenda over a compiled rule set. Not thread-safe.</summary>
+public interface ISession
+{
+    /// <summary>The agenda.</summary>
+    IAgenda Agenda { get; }
+
+    /// <summary>Session events (factory events are raised too).</summary>
+    IEventProvider Events { get; }
+
+    /// <summary>Resolves rule dependencies.</summary>
+    IDependencyResolver DependencyResolver { get; set; }
+
+    /// <summary>Wraps rule actions, or <see langword="null"/>.</summary>
+    IActionInterceptor? ActionInterceptor { get; set; }
+
+    /// <summary>Most rules one <c>Fire</c> call may fire before it throws <see cref="RuleFiringLimitExceededException"/> (cycle protection).</summary>
+    int MaxFiringsPerFire { get; set; }
+
+    /// <summary>Opt-in recording of firings for <see cref="Explain"/> and <see cref="Firings"/>.</summary>
+    bool TracingEnabled { get; set; }
+
+    /// <summary>Firings recorded while <see cref="TracingEnabled"/> was on, in order.</summary>
+    IReadOnlyList<FiringRecord> Firings { get; }
+
+    /// <summary>Inserts a fact; throws if it is already present.</summary>
+    /// <param name="fact">The fact.</param>
+    void Insert(object fact);
+
+    /// <summary>Inserts facts; throws (inserting none) if any is already present.</summary>
+    /// <param name="facts">The facts.</param>
+    void InsertAll(IEnumerable<object> facts);
+
+    /// <summary>Inserts a fact unless present.</summary>
+    /// <param name="fact">The fact.</param>
+    /// <returns>Whether it was inserted.</returns>
+    bool TryInsert(object fact);
+
+    /// <summary>Updates a fact; throws if absent.</summary>
+    /// <param name="fact">The fact.</param>
+    void Update(object fact);
+
+    /// <summary>Updates facts; throws (updating none) if any is absent.</summary>
+    /// <param name="facts">The facts.</param>
+    void UpdateAll(IEnumerable<object> facts);
+
+    /// <summary>Updates a fact if present.</summary>
+    /// <param name="fact">The fact.</param>
+    /// <returns>Whether it was present.</returns>
+    bool TryUpdate(object fact);
+
+    /// <summary>Retracts a fact; throws if absent.</summary>
+    /// <param name="fact">The fact.</param>
+    void Retract(object fact);
+
+    /// <summary>Retracts facts; throws (retracting none) if any is absent.</summary>
+    /// <param name="facts">The facts.</param>
+    void RetractAll(IEnumerable<object> facts);
+
+    /// <summary>Retracts a fact if present.</summary>
+    /// <param name="fact">The fact.</param>
+    /// <returns>Whether it was present.</returns>
+    bool TryRetract(object fact);
+
+    /// <summary>Fires rules until the agenda is empty or a rule halts.</summary>
+    /// <returns>Number of rules fired.</returns>
+    int Fire();
+
+    /// <summary>Fires at most <paramref name="maxRulesNumber"/> rules.</summary>
+    /// <param name="maxRulesNumber">Limit.</param>
+    /// <returns>Number of rules fired.</returns>
+    int Fire(int maxRulesNumber);
+
+    /// <summary>Fires rules until the agenda is empty, a rule halts or the token is cancelled.</summary>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Number of rules fired.</returns>
+    int Fire(CancellationToken cancellationToken);
+
+    /// <summary>Fires at most <paramref name="maxRulesNumber"/> rules.</summary>
+    /// <param name="maxRulesNumber">Limit.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    /// <returns>Number of rules fired.</returns>
+    int Fire(int maxRulesNumber, CancellationToken cancellationToken);
+
+    /// <summary>Facts of a type in working memory (including linked facts).</summary>
+    /// <typeparam name="TFact">Fact type (base types and interfaces match).</typeparam>
+    /// <returns>A queryable snapshot.</returns>
+    IQueryable<TFact> Query<TFact>();
+
+    /// <summary>Explains a rule against the current working memory: its recorded firings and, if it does not match, which condition failed for which fact.</summary>
+    /// <param name="ruleName">Rule name.</param>
+    /// <returns>The explanation.</returns>
+    RuleExplanation Explain(string ruleName);
+}
+
+/// <summary>A compiled rule set; thread-safe, creates cheap sessions.</summary>
+public interface ISessionFactory
+{
+    /// <summary>Events raised by every session of this factory.</summary>
+    IEventProvider Events { get; }
+
+    /// <summary>Default dependency resolver of new sessions.</summary>
+    IDependencyResolver DependencyResolver { get; set; }
+
+    /// <summary>Default action interceptor of new sessions.</summary>
+    IActionInterceptor? ActionInterceptor { get; set; }
+
+    /// <summary>The compiled rules' definitions (metadata and model).</summary>
+    IReadOnlyList<IRuleDefinition> Rules { get; }
+
+    /// <summary>Creates a session.</summary>
+    /// <returns>The session.</returns>
+    ISession CreateSession();
+
+    /// <summary>Creates a session and runs <paramref name="initializationAction"/> on it.</summary>
+    /// <param name="initializationAction">Setup (filters, facts...).</param>
+    /// <returns>The session.</returns>
+    ISession CreateSession(Action<ISession> initializationAction);
+}

@@ -1,0 +1,201 @@
+using System.Linq.Expressions;
+using Crm.Engine.Rules.RuleModel;
+
+namespace Crm.Engine.Rules.Diagnostics;
+
+/// <summary>Data of a working-memory event.</summary>
+/// <param name="fact">The fact.</param>
+public sealed class WorkingMemoryEventArgs(object fact) : EventArgs
+{
+    /// <summary>The fact.</summary>
+    public object Fact { get; } = fact;
+}
+
+/// <summary>Data of an agenda event.</summary>
+/// <param name="activation">The activation.</param>
+public sealed class AgendaEventArgs(Activation activation) : EventArgs
+{
+    /// <summary>The activation.</summary>
+    public Activation Activation { get; } = activation;
+
+    /// <summary>The activation's rule.</summary>
+    public IRuleDefinition Rule => Activation.Rule;
+
+    /// <summary>The activation's facts.</summary>
+    public IReadOnlyList<IFactMatch> Facts => Activation.Facts;
+}
+
+/// <summary>Data of a failed expression; set <see cref="IsHandled"/> to carry on instead of throwing.</summary>
+public abstract class ExpressionErrorEventArgs : EventArgs
+{
+    private protected ExpressionErrorEventArgs(Exception exception, Expression expression, IReadOnlyList<object?> arguments)
+    {
+        Exception = exception;
+        Expression = expression;
+        Arguments = arguments;
+    }
+
+    /// <summary>What the expression threw.</summary>
+    public Exception Exception { get; }
+
+    /// <summary>The expression.</summary>
+    public Expression Expression { get; }
+
+    /// <summary>The argument values.</summary>
+    public IReadOnlyList<object?> Arguments { get; }
+
+    /// <summary>Set to <see langword="true"/> to treat the failure as handled (a condition then counts as false, an action as done).</summary>
+    public bool IsHandled { get; set; }
+}
+
+/// <summary>A condition, binding or aggregate expression failed.</summary>
+public sealed class LhsExpressionErrorEventArgs : ExpressionErrorEventArgs
+{
+    internal LhsExpressionErrorEventArgs(Exception exception, Expression expression, IReadOnlyList<object?> arguments, IReadOnlyList<IRuleDefinition> rules, IReadOnlyList<object?> facts)
+        : base(exception, expression, arguments)
+    {
+        Rules = rules;
+        Facts = facts;
+    }
+
+    /// <summary>Rules that use the expression (a shared condition has several).</summary>
+    public IReadOnlyList<IRuleDefinition> Rules { get; }
+
+    /// <summary>The facts being evaluated.</summary>
+    public IReadOnlyList<object?> Facts { get; }
+}
+
+/// <summary>An action failed.</summary>
+public sealed class RhsExpressionErrorEventArgs : ExpressionErrorEventArgs
+{
+    internal RhsExpressionErrorEventArgs(Exception exception, Expression expression, IReadOnlyList<object?> arguments, IMatch match)
+        : base(exception, expression, arguments) => Match = match;
+
+    /// <summary>The firing match (rule and facts).</summary>
+    public IMatch Match { get; }
+}
+
+/// <summary>Events of a session (or of every session of a factory).</summary>
+public interface IEventProvider
+{
+    /// <summary>Before a fact is inserted.</summary>
+    event EventHandler<WorkingMemoryEventArgs>? FactInsertingEvent;
+
+    /// <summary>After a fact was inserted.</summary>
+    event EventHandler<WorkingMemoryEventArgs>? FactInsertedEvent;
+
+    /// <summary>Before a fact is updated.</summary>
+    event EventHandler<WorkingMemoryEventArgs>? FactUpdatingEvent;
+
+    /// <summary>After a fact was updated.</summary>
+    event EventHandler<WorkingMemoryEventArgs>? FactUpdatedEvent;
+
+    /// <summary>Before a fact is retracted.</summary>
+    event EventHandler<WorkingMemoryEventArgs>? FactRetractingEvent;
+
+    /// <summary>After a fact was retracted.</summary>
+    event EventHandler<WorkingMemoryEventArgs>? FactRetractedEvent;
+
+    /// <summary>A new match was found.</summary>
+    event EventHandler<AgendaEventArgs>? ActivationCreatedEvent;
+
+    /// <summary>A match's facts were updated.</summary>
+    event EventHandler<AgendaEventArgs>? ActivationUpdatedEvent;
+
+    /// <summary>A match stopped holding.</summary>
+    event EventHandler<AgendaEventArgs>? ActivationDeletedEvent;
+
+    /// <summary>Before a rule's actions run.</summary>
+    event EventHandler<AgendaEventArgs>? RuleFiringEvent;
+
+    /// <summary>After a rule's actions ran.</summary>
+    event EventHandler<AgendaEventArgs>? RuleFiredEvent;
+
+    /// <summary>A condition, binding or aggregate expression threw.</summary>
+    event EventHandler<LhsExpressionErrorEventArgs>? LhsExpressionFailedEvent;
+
+    /// <summary>An action threw.</summary>
+    event EventHandler<RhsExpressionErrorEventArgs>? RhsExpressionFailedEvent;
+}
+
+internal sealed class EventAggregator(EventAggregator? parent) : IEventProvider
+{
+    public event EventHandler<WorkingMemoryEventArgs>? FactInsertingEvent;
+
+    public event EventHandler<WorkingMemoryEventArgs>? FactInsertedEvent;
+
+    public event EventHandler<WorkingMemoryEventArgs>? FactUpdatingEvent;
+
+    public event EventHandler<WorkingMemoryEventArgs>? FactUpdatedEvent;
+
+    public event EventHandler<WorkingMemoryEventArgs>? FactRetractingEvent;
+
+    public event EventHandler<WorkingMemoryEventArgs>? FactRetractedEvent;
+
+    public event EventHandler<AgendaEventArgs>? ActivationCreatedEvent;
+
+    public event EventHandler<AgendaEventArgs>? ActivationUpdatedEvent;
+
+    public event EventHandler<AgendaEventArgs>? ActivationDeletedEvent;
+
+    public event EventHandler<AgendaEventArgs>? RuleFiringEvent;
+
+    public event EventHandler<AgendaEventArgs>? RuleFiredEvent;
+
+    public event EventHandler<LhsExpressionErrorEventArgs>? LhsExpressionFailedEvent;
+
+    public event EventHandler<RhsExpressionErrorEventArgs>? RhsExpressionFailedEvent;
+
+    public void FactInserting(object sender, object fact) => Raise(sender, fact, a => a.FactInsertingEvent);
+
+    public void FactInserted(object sender, object fact) => Raise(sender, fact, a => a.FactInsertedEvent);
+
+    public void FactUpdating(object sender, object fact) => Raise(sender, fact, a => a.FactUpdatingEvent);
+
+    public void FactUpdated(object sender, object fact) => Raise(sender, fact, a => a.FactUpdatedEvent);
+
+    public void FactRetracting(object sender, object fact) => Raise(sender, fact, a => a.FactRetractingEvent);
+
+    public void FactRetracted(object sender, object fact) => Raise(sender, fact, a => a.FactRetractedEvent);
+
+    public void ActivationCreated(object sender, Activation activation) => Raise(sender, activation, a => a.ActivationCreatedEvent);
+
+    public void ActivationUpdated(object sender, Activation activation) => Raise(sender, activation, a => a.ActivationUpdatedEvent);
+
+    public void ActivationDeleted(object sender, Activation activation) => Raise(sender, activation, a => a.ActivationDeletedEvent);
+
+    public void RuleFiring(object sender, Activation activation) => Raise(sender, activation, a => a.RuleFiringEvent);
+
+    public void RuleFired(object sender, Activation activation) => Raise(sender, activation, a => a.RuleFiredEvent);
+
+    public void LhsExpressionFailed(object sender, LhsExpressionErrorEventArgs args)
+    {
+        LhsExpressionFailedEvent?.Invoke(sender, args);
+        parent?.LhsExpressionFailed(sender, args);
+    }
+
+    public void RhsExpressionFailed(object sender, RhsExpressionErrorEventArgs args)
+    {
+        RhsExpressionFailedEvent?.Invoke(sender, args);
+        parent?.RhsExpressionFailed(sender, args);
+    }
+
+    private void Raise(object sender, object fact, Func<EventAggregator, EventHandler<WorkingMemoryEventArgs>?> handler)
+    {
+        var own = handler(this);
+        var args = own is null && parent is null ? null : new WorkingMemoryEventArgs(fact);
+        if (args is null)
+        {
+            return;
+        }
+
+        own?.Invoke(sender, args);
+        parent?.Raise(sender, fact, handler);
+    }
+
+    private void Raise(object sender, Activation activation, Func<EventAggregator, EventHandler<AgendaEventArgs>?> handler)
+    {
+        handler(this)?.Invoke(sender, new AgendaEventArgs(activation));
+        parent?.Raise(sender, activation, handler);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Reflection;
+using Crm.Engine.Rules.Fluent.Dsl;
+using Crm.Engine.Rules.RuleModel;
+
+namespace Crm.Engine.Rules.Fluent;
+
+/// <summary>Creates rule instances from rule classes.</summary>
+public interface IRuleActivator
+{
+    /// <summary>Creates the instances of a rule class (usually one).</summary>
+    /// <param name="type">The rule class.</param>
+    /// <returns>The instances.</returns>
+    IEnumerable<Rule> Activate(Type type);
+}
+
+/// <summary>Creates rules with their public parameterless constructor.</summary>
+public sealed class RuleActivator : IRuleActivator
+{
+    /// <inheritdoc />
+    public IEnumerable<Rule> Activate(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        yield return (Rule)(Activator.CreateInstance(type, nonPublic: true)
+            ?? throw new InvalidOperationException($"Cannot create rule {type}."));
+    }
+}
+
+/// <summary>A source of rule sets.</summary>
+public interface IRuleRepository
+{
+    /// <summary>The loaded rule sets.</summary>
+    /// <returns>The rule sets.</returns>
+    IEnumerable<IRuleSet> GetRuleSets();
+}
+
+/// <summary>Loads fluent rules from assemblies or types into rule sets.</summary>
+public sealed class RuleRepository : IRuleRepository
+{
+    private readonly List<IRuleSet> _ruleSets = [];
+
+    /// <summary>Creates rule instances (replace to use a container).</summary>
+    public IRuleActivator Activator { get; set; } = new RuleActivator();
+
+    /// <summary>Loads rules as described by <paramref name="specAction"/>.</summary>
+    /// <param name="specAction">Builds the load spec.</param>
+    public void Load(Action<RuleLoadSpec> specAction)
+    {
+        ArgumentNullException.ThrowIfNull(specAction);
+        var spec = new RuleLoadSpec();
+        specAction(spec);
+        var ruleSet = _ruleSets.FirstOrDefault(s => s.Name == spec.RuleSetName);
+        if (ruleSet is null)
+        {
+            ruleSet = new RuleSet(spec.RuleSetName);
+            _ruleSets.Add(ruleSet);
+        }
+
+        ruleSet.Add([.. spec.RuleTypes()
+            .Where(t => spec.Filter(new RuleMetadata(t)))
+            .SelectMany(Activator.Activate)
+            .Select(r => r.GetDefinition())]);
+    }
+
+    /// <summary>Adds a rule set (for example one built from a rule pack).</summary>
+    /// <param name="ruleSet">The rule set.</param>
+    public void Add(IRuleSet ruleSet) => _ruleSets.Add(ruleSet ?? throw new ArgumentNullException(nameof(ruleSet)));
+
+    /// <inheritdoc />
+    public IEnumerable<IRuleSet> GetRuleSets() => _ruleSets;
+}
+
+/// <summary>What to load: where rule classes come from, which to keep, and into which rule set (NRules: <c>IRuleLoadSpec</c>).</summary>
+public sealed class RuleLoadSpec
+{
+    private readonly List<Type> _types = [];
+    private readonly List<Func<IRuleMetadata, bool>> _filters = [];
+    private bool _nested = true;
+    private bool _private;
+
+    internal RuleLoadSpec()
+    {
+    }
+
+    internal string RuleSetName { get; private set; } = "default";
+
+    /// <summary>Scans assemblies for rule classes.</summary>
+    /// <param name="assemblies">Assemblies.</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec From(params Assembly[] assemblies)
+    {
+        _types.AddRange(assemblies.SelectMany(a => a.GetTypes()));
+        return this;
+    }
+
+    /// <summary>Uses the given rule classes.</summary>
+    /// <param name="types">Types (non-rule types are ignored).</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec From(params Type[] types) => From((IEnumerable<Type>)types);
+
+    /// <summary>Uses the given rule classes.</summary>
+    /// <param name="types">Types (non-rule types are ignored).</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec From(IEnumerable<Type> types)
+    {
+        _types.AddRange(types);
+        return this;
+    }
+
+    /// <summary>Keeps only rules whose metadata passes <paramref name="filter"/> (several filters must all pass).</summary>
+    /// <param name="filter">The filter.</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec Where(Func<IRuleMetadata, bool> filter)
+    {
+        _filters.Add(filter ?? throw new ArgumentNullException(nameof(filter)));
+        return this;
+    }
+
+    /// <summary>Loads into the named rule set (default "default").</summary>
+    /// <param name="ruleSetName">Rule set name.</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec To(string ruleSetName)
+    {
+        RuleSetName = ruleSetName;
+        return this;
+    }
+
+    /// <summary>Whether nested classes are scanned (default true).</summary>
+    /// <param name="include">Include them.</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec NestedTypes(bool include = true)
+    {
+        _nested = include;
+        return this;
+    }
+
+    /// <summary>Whether non-public classes are scanned (default false).</summary>
+    /// <param name="include">Include them.</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec PrivateTypes(bool include = true)
+    {
+        _private = include;
+        return this;
+    }
+
+    internal bool Filter(IRuleMetadata metadata) => _filters.All(f => f(metadata));
+
+    internal IEnumerable<Type> RuleTypes() => _types.Distinct().Where(t =>
+        typeof(Rule).IsAssignableFrom(t) && !t.IsAbstract && !t.ContainsGenericParameters
+        && (_nested || !t.IsNested)
+        && (_private || t.IsPublic || t.IsNestedPublic));
+}
+
+/// <summary>Compiles repositories.</summary>
+public static class RuleRepositoryExtensions
+{
+    /// <summary>Compiles every rule of every rule set of the repository.</summary>
+    /// <param name="repository">The repository.</param>
+    /// <returns>The session factory.</returns>
+    public static ISessionFactory Compile(this IRuleRepository repository)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return new RuleCompiler().Compile(repository.GetRuleSets());
+    }
+}

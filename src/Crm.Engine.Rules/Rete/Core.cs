@@ -1,0 +1,93 @@
+using Crm.Engine.Rules.RuleModel;
+
+namespace Crm.Engine.Rules.Rete;
+
+/// <summary>A working-memory entry (or a synthetic value: aggregate result, binding). Reference identity; the object may be replaced by an update.</summary>
+internal sealed class Fact(long id, object? value)
+{
+    public long Id { get; } = id;
+
+    public object? Object { get; set; } = value;
+
+    public Activation? Source { get; set; }
+
+    public object? LinkedKey { get; set; }
+
+    // Deterministic hashing keeps iteration orders (and so activation recency ties) stable between runs.
+    public override int GetHashCode() => Id.GetHashCode();
+
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+
+    public override string ToString() => $"#{Id}:{Object}";
+}
+
+/// <summary>A partial match: one slot per declaration bound so far in a branch.</summary>
+internal sealed class Token(Fact?[] facts)
+{
+    public static readonly Token Empty = new([]);
+
+    public Fact?[] Facts { get; } = facts;
+
+    public Token Extend(Fact fact)
+    {
+        var facts = new Fact?[Facts.Length + 1];
+        Facts.CopyTo(facts, 0);
+        facts[^1] = fact;
+        return new Token(facts);
+    }
+}
+
+internal interface ILeftSink
+{
+    void LeftAssert(Session session, Token token);
+
+    void LeftUpdate(Session session, Token token);
+
+    void LeftRetract(Session session, Token token);
+}
+
+internal interface IRightSink
+{
+    void RightAssert(Session session, Fact fact);
+
+    void RightUpdate(Session session, Fact fact);
+
+    void RightRetract(Session session, Fact fact);
+}
+
+/// <summary>A compiled expression plus where each of its parameters comes from (a token slot, or -1 for the candidate value).</summary>
+internal sealed class BoundExpression(CompiledExpression expression, int[] slots, IReadOnlyList<IRuleDefinition> rules)
+{
+    public CompiledExpression Expression { get; } = expression;
+
+    public IReadOnlyList<IRuleDefinition> Rules { get; } = rules;
+
+    public object? Invoke(Session session, Token token, object? candidate)
+    {
+        var args = new object?[slots.Length];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            args[i] = slots[i] < 0 ? candidate : token.Facts[slots[i]]?.Object;
+        }
+
+        return session.Evaluate(Expression, args, Rules);
+    }
+
+    public bool Test(Session session, Token token, object? candidate) => Invoke(session, token, candidate) is true;
+}
+
+internal static class MemoryExtensions
+{
+    public static TValue GetOrAdd<TKey, TValue>(this Dictionary<TKey, TValue> dictionary, TKey key)
+        where TKey : notnull
+        where TValue : new()
+    {
+        if (!dictionary.TryGetValue(key, out var value))
+        {
+            value = new TValue();
+            dictionary[key] = value;
+        }
+
+        return value;
+    }
+}

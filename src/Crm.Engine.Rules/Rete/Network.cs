@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Crm.Engine.Rules.RuleModel;
+
+namespace Crm.Engine.Rules.Rete;
+
+/// <summary>Where an action argument comes from.</summary>
+internal readonly record struct ActionArg(int Slot, Type? ServiceType, object? Default);
+
+internal sealed class CompiledAction(ActionElement element, CompiledExpression expression, ActionArg[] args)
+{
+    public ActionElement Element { get; } = element;
+
+    public CompiledExpression Expression { get; } = expression;
+
+    public ActionArg[] Args { get; } = args;
+}
+
+internal enum StepKind
+{
+    Fact,
+    Not,
+    Exists,
+    Source,
+}
+
+/// <summary>One element of a branch as the explain evaluator sees it.</summary>
+internal sealed record ExplainStep(StepKind Kind, Declaration Declaration, IReadOnlyList<(BoundExpression Condition, string Text)> Conditions, Stage? Stage, Type? FactType)
+{
+    /// <summary>For a source step: the node whose memory holds the alpha-filtered facts the source aggregates.</summary>
+    public SourceNode? Node { get; init; }
+}
+
+internal sealed class CompiledBranch(CompiledRule rule, int index, IReadOnlyList<Declaration> slots)
+{
+    public CompiledRule Rule { get; } = rule;
+
+    public int Index { get; } = index;
+
+    public IReadOnlyList<Declaration> Slots { get; } = slots;
+
+    public ILeftSink First { get; set; } = null!;
+
+    public List<ExplainStep> Steps { get; } = [];
+
+    public List<CompiledAction> Actions { get; } = [];
+
+    public List<BoundExpression> Predicates { get; } = [];
+
+    public List<BoundExpression> ChangeKeys { get; } = [];
+}
+
+internal sealed class CompiledRule(IRuleDefinition definition)
+{
+    public IRuleDefinition Definition { get; } = definition;
+
+    public List<CompiledBranch> Branches { get; } = [];
+
+    // A rule without actions still fires (doing nothing), so Fire() counts it and agenda filters see it.
+    public ActionTrigger Triggers { get; } = definition.RightHandSide.Actions.Count == 0
+        ? ActionTrigger.Activated | ActionTrigger.Reactivated
+        : definition.RightHandSide.Actions.Aggregate(ActionTrigger.None, (t, a) => t | a.ActionTrigger);
+}
+
+/// <summary>The immutable compiled network; sessions hold only memories indexed by node.</summary>
+internal sealed class ReteNetwork(IReadOnlyList<TypeNode> typeNodes, IReadOnlyList<CompiledRule> rules, int memoryCount)
+{
+    // Filled lazily from many threads; values depend only on the immutable network, so races are harmless.
+    private readonly ConcurrentDictionary<Type, TypeNode[]> _typeCache = new();
+
+    public IReadOnlyList<CompiledRule> Rules { get; } = rules;
+
+    public int MemoryCount { get; } = memoryCount;
+
+    public TypeNode[] TypeNodesFor(Type type) =>
+        _typeCache.GetOrAdd(type, t => [.. typeNodes.Where(n => n.Type.IsAssignableFrom(t))]);
+}

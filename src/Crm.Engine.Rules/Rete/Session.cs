@@ -1,0 +1,707 @@
+using System.Linq.Expressions;
+using Crm.Engine.Rules.Diagnostics;
+using Crm.Engine.Rules.Extensibility;
+using Crm.Engine.Rules.RuleModel;
+
+namespace Crm.Engine.Rules.Rete;
+
+internal sealed class FactMatch(Declaration declaration, Fact? fact) : IFactMatch
+{
+    public Declaration Declaration { get; } = declaration;
+
+    // Read through the wrapper so the value reflects the latest update of the fact.
+    public object? Value => fact?.Object;
+
+    public override string ToString() => $"{Declaration.Name}={Value}";
+}
+
+/// <summary>Working memory identity: <see cref="IIdentityProvider"/> if the fact has one, else the fact's own equality.</summary>
+internal sealed class FactIdentityComparer : IEqualityComparer<object>
+{
+    public static readonly FactIdentityComparer Instance = new();
+
+    public new bool Equals(object? x, object? y) => object.Equals(Identity(x), Identity(y));
+
+    public int GetHashCode(object obj) => Identity(obj)?.GetHashCode() ?? 0;
+
+    private static object? Identity(object? fact) => fact is IIdentityProvider p ? p.GetIdentity() : fact;
+}
+
+internal sealed class Session : ISession, IAgenda
+{
+    /// <summary>Result of an expression whose failure a handler marked as handled.</summary>
+    public static readonly object Failed = new();
+
+    private readonly ReteNetwork _network;
+    private readonly object?[] _memories;
+    private readonly Dictionary<object, Fact> _facts = new(FactIdentityComparer.Instance);
+    private readonly SortedSet<Activation> _agenda = new(AgendaOrder.Instance);
+    private readonly List<IAgendaFilter> _filters = [];
+    private readonly Dictionary<IRuleDefinition, List<IAgendaFilter>> _ruleFilters = [];
+    private readonly Queue<Action> _deferred = new();
+    private readonly List<FiringRecord> _firings = [];
+    private readonly EventAggregator _events;
+    private long _factIds;
+    private long _syntheticIds;
+    private long _recency;
+    private bool _halted;
+    private int _depth;
+
+    public Session(ReteNetwork network, EventAggregator factoryEvents, IDependencyResolver resolver, IActionInterceptor? interceptor)
+    {
+        _network = network;
+        _memories = new object?[network.MemoryCount];
+        _events = new EventAggregator(factoryEvents);
+        DependencyResolver = resolver;
+        ActionInterceptor = interceptor;
+        Propagate(() =>
+        {
+            foreach (var branch in network.Rules.SelectMany(r => r.Branches))
+            {
+                branch.First.LeftAssert(this, Token.Empty);
+            }
+        });
+    }
+
+    public IAgenda Agenda => this;
+
+    public IEventProvider Events => _events;
+
+    public IDependencyResolver DependencyResolver { get; set; }
+
+    public IActionInterceptor? ActionInterceptor { get; set; }
+
+    public int MaxFiringsPerFire { get; set; } = 1_000_000;
+
+    public bool TracingEnabled { get; set; }
+
+    public IReadOnlyList<FiringRecord> Firings => _firings;
+
+    public bool IsEmpty => _agenda.Count == 0;
+
+    public int Count => _agenda.Count;
+
+    public T GetMemory<T>(int index)
+        where T : class, new() => (T)(_memories[index] ??= new T());
+
+    public T GetMemory<T>(int index, Func<T> create)
+        where T : class => (T)(_memories[index] ??= create());
+
+    public Fact NewSyntheticFact(object? value) => new(--_syntheticIds, value);
+
+    /// <summary>While set, failing expressions count as false silently: Explain must neither throw nor raise events.</summary>
+    internal bool Explaining { get; set; }
+
+    public object? Evaluate(CompiledExpression expression, object?[] args, IReadOnlyList<IRuleDefinition> rules)
+    {
+        try
+        {
+            return expression.Invoke(args);
+        }
+        catch (Exception) when (Explaining)
+        {
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            var facts = args.ToArray();
+            var handler = new LhsExpressionErrorEventArgs(e, expression.Lambda, args, rules, facts);
+            _events.LhsExpressionFailed(this, handler);
+            if (handler.IsHandled)
+            {
+                return Failed;
+            }
+
+            throw new RuleLhsExpressionEvaluationException(
+                $"Failed to evaluate condition '{expression.Lambda}' of rule(s) {string.Join(", ", rules.Select(r => $"'{r.Name}'"))} with ({string.Join(", ", args)}): {e.Message}",
+                string.Join(", ", rules.Select(r => r.Name)),
+                expression.Lambda,
+                e);
+        }
+    }
+
+    // ---- working memory ----
+    public void Insert(object fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        InsertAll([fact]);
+    }
+
+    public void InsertAll(IEnumerable<object> facts)
+    {
+        var list = Distinct(facts);
+        if (list.FirstOrDefault(_facts.ContainsKey) is { } existing)
+        {
+            throw new ArgumentException($"Fact for insert already exists: {existing}.", nameof(facts));
+        }
+
+        foreach (var fact in list)
+        {
+            DoInsert(fact, null, null);
+        }
+    }
+
+    public bool TryInsert(object fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        if (_facts.ContainsKey(fact))
+        {
+            return false;
+        }
+
+        DoInsert(fact, null, null);
+        return true;
+    }
+
+    public void Update(object fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        UpdateAll([fact]);
+    }
+
+    public void UpdateAll(IEnumerable<object> facts)
+    {
+        var list = facts.ToList();
+        if (list.FirstOrDefault(f => !_facts.ContainsKey(f)) is { } missing)
+        {
+            throw new ArgumentException($"Fact for update does not exist: {missing}.", nameof(facts));
+        }
+
+        foreach (var fact in list)
+        {
+            DoUpdate(fact);
+        }
+    }
+
+    public bool TryUpdate(object fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        if (!_facts.ContainsKey(fact))
+        {
+            return false;
+        }
+
+        DoUpdate(fact);
+        return true;
+    }
+
+    public void Retract(object fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        RetractAll([fact]);
+    }
+
+    public void RetractAll(IEnumerable<object> facts)
+    {
+        var list = Distinct(facts);
+        if (list.FirstOrDefault(f => !_facts.ContainsKey(f)) is { } missing)
+        {
+            throw new ArgumentException($"Fact for retract does not exist: {missing}.", nameof(facts));
+        }
+
+        foreach (var fact in list)
+        {
+            DoRetract(fact);
+        }
+    }
+
+    public bool TryRetract(object fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        if (!_facts.ContainsKey(fact))
+        {
+            return false;
+        }
+
+        DoRetract(fact);
+        return true;
+    }
+
+    public IQueryable<TFact> Query<TFact>() =>
+        _facts.Values.OrderBy(f => f.Id).Select(f => f.Object).OfType<TFact>().ToList().AsQueryable();
+
+    internal Fact? FindFact(object fact) => _facts.GetValueOrDefault(fact);
+
+    internal IEnumerable<Fact> AllFacts => _facts.Values.OrderBy(f => f.Id);
+
+    internal void DoInsert(object value, Activation? source, object? linkedKey)
+    {
+        _events.FactInserting(this, value);
+        var fact = new Fact(++_factIds, value) { Source = source, LinkedKey = linkedKey };
+        _facts.Add(value, fact);
+        Propagate(() =>
+        {
+            foreach (var node in _network.TypeNodesFor(value.GetType()))
+            {
+                node.Assert(this, fact);
+            }
+        });
+        _events.FactInserted(this, value);
+    }
+
+    internal void DoUpdate(object value)
+    {
+        _events.FactUpdating(this, value);
+        var fact = _facts[value];
+        if (!ReferenceEquals(fact.Object, value))
+        {
+            // An equal replacement instance: working memory now holds the new one.
+            _facts.Remove(value);
+            _facts.Add(value, fact);
+            fact.Object = value;
+        }
+
+        Propagate(() =>
+        {
+            foreach (var node in _network.TypeNodesFor(value.GetType()))
+            {
+                node.Update(this, fact);
+            }
+        });
+        _events.FactUpdated(this, value);
+    }
+
+    internal void DoRetract(object value)
+    {
+        var fact = _facts[value];
+        _events.FactRetracting(this, fact.Object!);
+        _facts.Remove(value);
+        fact.Source?.Linked.Remove(fact.LinkedKey!);
+        Propagate(() =>
+        {
+            foreach (var node in _network.TypeNodesFor(fact.Object!.GetType()))
+            {
+                node.Retract(this, fact);
+            }
+        });
+        _events.FactRetracted(this, fact.Object!);
+    }
+
+    private static List<object> Distinct(IEnumerable<object> facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var list = facts.ToList();
+        if (list.Any(f => f is null))
+        {
+            throw new ArgumentException("Facts cannot be null.", nameof(facts));
+        }
+
+        return list;
+    }
+
+    // Changes requested while the network propagates (retracting linked facts of a deleted activation) wait until
+    // the propagation finishes, so node memories are never modified re-entrantly.
+    private void Propagate(Action action)
+    {
+        _depth++;
+        try
+        {
+            action();
+        }
+        finally
+        {
+            _depth--;
+        }
+
+        if (_depth == 0)
+        {
+            while (_deferred.TryDequeue(out var next))
+            {
+                next();
+            }
+        }
+    }
+
+    // ---- agenda ----
+    public static Activation CreateActivation(CompiledBranch branch, Token token)
+    {
+        IFactMatch[] matches = [.. branch.Slots.Select((d, i) => new FactMatch(d, token.Facts[i]))];
+        return new Activation(branch.Rule.Definition, matches, ActionTrigger.Activated) { Branch = branch, Token = token };
+    }
+
+    public void OnActivationCreated(Activation activation)
+    {
+        _events.ActivationCreated(this, activation);
+        if ((activation.Branch.Rule.Triggers & ActionTrigger.Activated) != 0)
+        {
+            Enqueue(activation);
+        }
+    }
+
+    public void OnActivationUpdated(Activation activation)
+    {
+        _events.ActivationUpdated(this, activation);
+        if (activation.HasFired)
+        {
+            if (activation.Rule.Repeatability == RuleRepeatability.NonRepeatable || (activation.Branch.Rule.Triggers & ActionTrigger.Reactivated) == 0
+                || (activation.FiredKeys is { } keys && keys.SequenceEqual(ChangeKeys(activation))))
+            {
+                return;
+            }
+
+            activation.Trigger = ActionTrigger.Reactivated;
+        }
+
+        Enqueue(activation);
+    }
+
+    public void OnActivationDeleted(Activation activation)
+    {
+        activation.IsDeleted = true;
+        if (activation.IsQueued)
+        {
+            _agenda.Remove(activation);
+            activation.IsQueued = false;
+        }
+
+        _events.ActivationDeleted(this, activation);
+        if (activation.HasFired && (activation.Branch.Rule.Triggers & ActionTrigger.Deactivated) != 0)
+        {
+            activation.Trigger = ActionTrigger.Deactivated;
+            Enqueue(activation);
+        }
+
+        if (activation.Linked.Count > 0)
+        {
+            // Linked facts follow their activation: when the match goes away, so do the facts it produced.
+            var linked = activation.Linked.Values.ToList();
+            activation.Linked.Clear();
+            foreach (var fact in linked)
+            {
+                _deferred.Enqueue(() => TryRetract(fact));
+            }
+        }
+    }
+
+    private void Enqueue(Activation activation)
+    {
+        if (activation.IsQueued)
+        {
+            _agenda.Remove(activation);
+        }
+
+        activation.Recency = ++_recency;
+        if (activation.Trigger != ActionTrigger.Deactivated && !Accepted(activation))
+        {
+            activation.IsQueued = false;
+            return;
+        }
+
+        _agenda.Add(activation);
+        activation.IsQueued = true;
+    }
+
+    private object?[] ChangeKeys(Activation activation) =>
+        [.. activation.Branch.ChangeKeys.Select(k => k.Invoke(this, activation.Token, null))];
+
+    private bool Accepted(Activation activation)
+    {
+        if (!activation.Branch.Predicates.All(p => p.Test(this, activation.Token, null)))
+        {
+            return false;
+        }
+
+        var context = new AgendaContext(this);
+        return _filters.All(f => f.Accept(context, activation))
+            && (!_ruleFilters.TryGetValue(activation.Rule, out var filters) || filters.All(f => f.Accept(context, activation)));
+    }
+
+    public Activation Peek() => _agenda.Count > 0 ? _agenda.Min! : throw new InvalidOperationException("The agenda is empty.");
+
+    public void Clear()
+    {
+        foreach (var activation in _agenda)
+        {
+            activation.IsQueued = false;
+        }
+
+        _agenda.Clear();
+    }
+
+    public void AddFilter(IAgendaFilter filter) => _filters.Add(filter ?? throw new ArgumentNullException(nameof(filter)));
+
+    public void AddFilter(IRuleDefinition rule, IAgendaFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(filter);
+        _ruleFilters.GetOrAdd(rule).Add(filter);
+    }
+
+    // ---- firing ----
+    public int Fire() => Fire(int.MaxValue, CancellationToken.None);
+
+    public int Fire(int maxRulesNumber) => Fire(maxRulesNumber, CancellationToken.None);
+
+    public int Fire(CancellationToken cancellationToken) => Fire(int.MaxValue, cancellationToken);
+
+    public int Fire(int maxRulesNumber, CancellationToken cancellationToken)
+    {
+        _halted = false;
+        var fired = 0;
+        var perRule = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (fired < maxRulesNumber && !_halted && !cancellationToken.IsCancellationRequested && _agenda.Count > 0)
+        {
+            var activation = _agenda.Min!;
+            if (fired >= MaxFiringsPerFire)
+            {
+                // The activation stays queued, so the session remains usable after the limit is raised.
+                throw new RuleFiringLimitExceededException(perRule.MaxBy(p => p.Value).Key, MaxFiringsPerFire);
+            }
+
+            _agenda.Remove(activation);
+            activation.IsQueued = false;
+            perRule[activation.Rule.Name] = perRule.GetValueOrDefault(activation.Rule.Name) + 1;
+
+            FireActivation(activation, cancellationToken);
+            fired++;
+        }
+
+        return fired;
+    }
+
+    public void Halt() => _halted = true;
+
+    private void FireActivation(Activation activation, CancellationToken cancellationToken)
+    {
+        _events.RuleFiring(this, activation);
+        var trigger = activation.Trigger;
+        var context = new ActionContext(this, activation, cancellationToken);
+        var invocations = activation.Branch.Actions
+            .Where(a => (a.Element.ActionTrigger & trigger) != 0)
+            .Select(a => new ActionInvocation(this, context, activation, a))
+            .ToList();
+        if (trigger != ActionTrigger.Deactivated)
+        {
+            activation.HasFired = true;
+            activation.FiredKeys = activation.Branch.ChangeKeys.Count > 0 ? ChangeKeys(activation) : null;
+        }
+
+        if (TracingEnabled)
+        {
+            _firings.Add(new FiringRecord(_firings.Count + 1, activation.Rule.Name, trigger, [.. activation.Facts.Select(f => new KeyValuePair<string, object?>(f.Declaration.Name, f.Value))]));
+        }
+
+        if (ActionInterceptor is { } interceptor)
+        {
+            interceptor.Intercept(context, invocations);
+        }
+        else
+        {
+            foreach (var invocation in invocations)
+            {
+                invocation.Invoke();
+            }
+        }
+
+        _events.RuleFired(this, activation);
+    }
+
+    internal object?[] ActionArguments(ActionContext context, Activation activation, CompiledAction action)
+    {
+        var args = new object?[action.Args.Length + 1];
+        args[0] = context;
+        for (var i = 0; i < action.Args.Length; i++)
+        {
+            var spec = action.Args[i];
+            args[i + 1] = spec.Slot >= 0 ? activation.Token.Facts[spec.Slot]?.Object
+                : spec.ServiceType is not null ? DependencyResolver.Resolve(new ResolutionContext(this, activation.Rule), spec.ServiceType)
+                : spec.Default;
+        }
+
+        return args;
+    }
+
+    internal void RunAction(Activation activation, CompiledAction action, object?[] args)
+    {
+        try
+        {
+            action.Expression.Invoke(args);
+        }
+        catch (Exception e) when (e is not RuleExpressionEvaluationException and not RuleFiringLimitExceededException)
+        {
+            var handler = new RhsExpressionErrorEventArgs(e, action.Expression.Lambda, args, activation);
+            _events.RhsExpressionFailed(this, handler);
+            if (!handler.IsHandled)
+            {
+                throw new RuleRhsExpressionEvaluationException(
+                    $"Failed to evaluate action '{action.Expression.Lambda}' of rule '{activation.Rule.Name}': {e.Message}",
+                    activation.Rule.Name,
+                    action.Expression.Lambda,
+                    e);
+            }
+        }
+    }
+
+    // ---- linked facts ----
+    internal void InsertLinked(Activation activation, object key, object fact)
+    {
+        if (activation.Linked.ContainsKey(key))
+        {
+            throw new InvalidOperationException($"A fact is already linked under key '{key}'.");
+        }
+
+        if (_facts.ContainsKey(fact))
+        {
+            throw new ArgumentException($"Fact for insert already exists: {fact}.", nameof(fact));
+        }
+
+        activation.Linked[key] = fact;
+        DoInsert(fact, activation, key);
+    }
+
+    internal void UpdateLinked(Activation activation, object key, object fact)
+    {
+        if (!_facts.TryGetValue(fact, out var existing) || existing.Source != activation)
+        {
+            throw new ArgumentException($"Fact is not linked to this activation: {fact}.", nameof(fact));
+        }
+
+        activation.Linked[key] = fact;
+        DoUpdate(fact);
+    }
+
+    internal void RetractLinked(Activation activation, object key, object fact)
+    {
+        if (!_facts.TryGetValue(fact, out var existing) || existing.Source != activation)
+        {
+            throw new ArgumentException($"Fact is not linked to this activation: {fact}.", nameof(fact));
+        }
+
+        activation.Linked.Remove(key);
+        DoRetract(fact);
+    }
+
+    // ---- explain ----
+    public RuleExplanation Explain(string ruleName)
+    {
+        var rule = _network.Rules.FirstOrDefault(r => r.Definition.Name == ruleName)
+            ?? throw new ArgumentException($"No rule named '{ruleName}' in this session.", nameof(ruleName));
+        var firings = _firings.Where(f => f.RuleName == ruleName).ToList();
+        Explaining = true;
+        try
+        {
+            return new RuleExplanation(ruleName, TracingEnabled, firings, [.. rule.Branches.Select(b => Explainer.Explain(this, b))]);
+        }
+        finally
+        {
+            Explaining = false;
+        }
+    }
+
+    private sealed class AgendaOrder : IComparer<Activation>
+    {
+        public static readonly AgendaOrder Instance = new();
+
+        // Higher priority first, then the most recently (re)activated first.
+        public int Compare(Activation? x, Activation? y)
+        {
+            var c = y!.Rule.Priority.CompareTo(x!.Rule.Priority);
+            return c != 0 ? c : y.Recency.CompareTo(x.Recency);
+        }
+    }
+
+    private sealed class ResolutionContext(ISession session, IRuleDefinition rule) : IResolutionContext
+    {
+        public ISession Session { get; } = session;
+
+        public IRuleDefinition Rule { get; } = rule;
+    }
+}
+
+internal sealed class ActionInvocation(Session session, ActionContext context, Activation activation, CompiledAction action) : IActionInvocation
+{
+    private object?[]? _args;
+
+    public IReadOnlyList<object?> Arguments => Args.Skip(1).ToArray();
+
+    public ActionElement Action => action.Element;
+
+    private object?[] Args => _args ??= session.ActionArguments(context, activation, action);
+
+    public void Invoke() => session.RunAction(activation, action, Args);
+}
+
+internal sealed class ActionContext(Session session, Activation activation, CancellationToken cancellationToken) : IContext
+{
+    public IRuleDefinition Rule => activation.Rule;
+
+    public IMatch Match => activation;
+
+    public IReadOnlyList<IFactMatch> Facts => activation.Facts;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    public void Halt() => session.Halt();
+
+    public void Insert(object fact) => session.Insert(fact);
+
+    public void InsertAll(IEnumerable<object> facts) => session.InsertAll(facts);
+
+    public bool TryInsert(object fact) => session.TryInsert(fact);
+
+    public void Update(object fact) => session.Update(fact);
+
+    public void Update<TFact>(TFact fact, Action<TFact> updateAction)
+        where TFact : notnull
+    {
+        ArgumentNullException.ThrowIfNull(updateAction);
+        updateAction(fact);
+        session.Update(fact);
+    }
+
+    public void UpdateAll(IEnumerable<object> facts) => session.UpdateAll(facts);
+
+    public bool TryUpdate(object fact) => session.TryUpdate(fact);
+
+    public void Retract(object fact) => session.Retract(fact);
+
+    public void RetractAll(IEnumerable<object> facts) => session.RetractAll(facts);
+
+    public bool TryRetract(object fact) => session.TryRetract(fact);
+
+    public IEnumerable<object> GetLinkedKeys() => [.. activation.Linked.Keys];
+
+    public object? GetLinked(object key) => activation.Linked.GetValueOrDefault(key);
+
+    public void InsertLinked(object key, object fact) => session.InsertLinked(activation, key, fact);
+
+    public void UpdateLinked(object key, object fact) => session.UpdateLinked(activation, key, fact);
+
+    public void RetractLinked(object key, object fact) => session.RetractLinked(activation, key, fact);
+
+    public object Resolve(Type serviceType) => session.DependencyResolver.Resolve(new ResolutionContextImpl(session, activation.Rule), serviceType);
+
+    private sealed class ResolutionContextImpl(ISession session, IRuleDefinition rule) : IResolutionContext
+    {
+        public ISession Session { get; } = session;
+
+        public IRuleDefinition Rule { get; } = rule;
+    }
+}
+
+internal sealed class SessionFactory(ReteNetwork network) : ISessionFactory
+{
+    private readonly EventAggregator _events = new(null);
+
+    public IEventProvider Events => _events;
+
+    public IDependencyResolver DependencyResolver { get; set; } = new DependencyResolver();
+
+    public IActionInterceptor? ActionInterceptor { get; set; }
+
+    public IReadOnlyList<IRuleDefinition> Rules { get; } = [.. network.Rules.Select(r => r.Definition)];
+
+    internal ReteNetwork Network => network;
+
+    internal int MaxFiringsPerFire { get; init; } = 1_000_000;
+
+    public ISession CreateSession() => new Session(network, _events, DependencyResolver, ActionInterceptor) { MaxFiringsPerFire = MaxFiringsPerFire };
+
+    public ISession CreateSession(Action<ISession> initializationAction)
+    {
+        ArgumentNullException.ThrowIfNull(initializationAction);
+        var session = CreateSession();
+        initializationAction(session);
+        return session;
+    }
+}

@@ -1,0 +1,462 @@
+using System.Collections;
+using System.Reflection;
+
+namespace Crm.Engine.Rules.Rete;
+
+/// <summary>One value produced by a pattern source, with a key that identifies it across re-evaluations.</summary>
+internal readonly record struct Item(object Key, object? Value, IReadOnlyCollection<Fact> Contributors);
+
+/// <summary>Produces the values of a pattern whose source is an aggregate or a binding, for one left token.</summary>
+internal abstract class Stage
+{
+    public static readonly object SingleKey = new();
+
+    /// <summary>Equality key between the left token and the aggregated facts, when the innermost pattern has one.</summary>
+    public virtual JoinKey? Key => null;
+
+    public abstract List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts);
+}
+
+/// <summary>Working-memory facts (already alpha-filtered) that also pass conditions referring to earlier declarations.</summary>
+internal sealed class FactStage(IReadOnlyList<BoundExpression> conditions, JoinKey? key) : Stage
+{
+    public override JoinKey? Key => key;
+
+    public override List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts) =>
+        [.. facts.OrderBy(f => f.Id).Where(f => conditions.All(c => c.Test(session, token, f.Object))).Select(f => new Item(f, f.Object, [f]))];
+}
+
+/// <summary>A value computed from the token (<c>Let</c>, query <c>From</c>), then filtered.</summary>
+internal sealed class BindingStage(BoundExpression expression, IReadOnlyList<BoundExpression> conditions) : Stage
+{
+    public override List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts)
+    {
+        var value = expression.Invoke(session, token, null);
+        return ReferenceEquals(value, Session.Failed) || !conditions.All(c => c.Test(session, token, value))
+            ? []
+            : [new Item(SingleKey, value, [])];
+    }
+}
+
+internal enum AggregateKind
+{
+    Collect,
+    GroupBy,
+    Project,
+    Flatten,
+    ToLookup,
+}
+
+/// <summary>Aggregates the items of a source stage, then filters the results with the pattern's conditions.</summary>
+internal sealed class AggregateStage(
+    Stage source,
+    AggregateKind kind,
+    BoundExpression? selector,
+    BoundExpression? elementSelector,
+    IReadOnlyList<(BoundExpression Key, bool Descending)> sortKeys,
+    Func<List<object?>, object> collectionFactory,
+    Func<object?, List<object?>, object>? groupFactory,
+    Func<List<KeyValuePair<object?, object?>>, object>? lookupFactory,
+    IReadOnlyList<BoundExpression> conditions) : Stage
+{
+    public override JoinKey? Key => source.Key;
+
+    public override List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts)
+    {
+        var inputs = source.Evaluate(session, token, facts);
+        var results = kind switch
+        {
+            AggregateKind.Collect => [Collect(session, token, inputs)],
+            AggregateKind.GroupBy => GroupBy(session, token, inputs),
+            AggregateKind.Project => [.. inputs.Select(i => i with { Value = selector!.Invoke(session, token, i.Value) })],
+            AggregateKind.Flatten => Flatten(session, token, inputs),
+            _ => [Lookup(session, token, inputs)],
+        };
+        return [.. results.Where(r => !ReferenceEquals(r.Value, Session.Failed) && conditions.All(c => c.Test(session, token, r.Value)))];
+    }
+
+    private static Fact[] All(List<Item> inputs) => [.. inputs.SelectMany(i => i.Contributors).Distinct()];
+
+    private Item Collect(Session session, Token token, List<Item> inputs)
+    {
+        IEnumerable<Item> ordered = inputs;
+        if (sortKeys.Count > 0)
+        {
+            var keyed = inputs.Select(i => (Item: i, Keys: sortKeys.Select(k => k.Key.Invoke(session, token, i.Value)).ToArray())).ToList();
+            keyed.Sort((a, b) =>
+            {
+                for (var k = 0; k < sortKeys.Count; k++)
+                {
+                    var c = Comparer<object?>.Default.Compare(a.Keys[k], b.Keys[k]);
+                    if (c != 0)
+                    {
+                        return sortKeys[k].Descending ? -c : c;
+                    }
+                }
+
+                return 0;
+            });
+            ordered = keyed.Select(k => k.Item);
+        }
+
+        return new Item(SingleKey, collectionFactory([.. ordered.Select(i => i.Value)]), All(inputs));
+    }
+
+    private List<Item> GroupBy(Session session, Token token, List<Item> inputs)
+    {
+        var groups = new Dictionary<object, (object? Key, List<object?> Elements, List<Item> Items)>();
+        var order = new List<object>();
+        foreach (var input in inputs)
+        {
+            var key = selector!.Invoke(session, token, input.Value);
+            var element = elementSelector is null ? input.Value : elementSelector.Invoke(session, token, input.Value);
+            var boxed = key ?? JoinKey.NullKey;
+            if (!groups.TryGetValue(boxed, out var group))
+            {
+                group = (key, [], []);
+                groups[boxed] = group;
+                order.Add(boxed);
+            }
+
+            group.Elements.Add(element);
+            group.Items.Add(input);
+        }
+
+        return [.. order.Select(k => new Item(k, groupFactory!(groups[k].Key, groups[k].Elements), All(groups[k].Items)))];
+    }
+
+    private List<Item> Flatten(Session session, Token token, List<Item> inputs)
+    {
+        var results = new List<Item>();
+        foreach (var input in inputs)
+        {
+            if (selector!.Invoke(session, token, input.Value) is IEnumerable many)
+            {
+                var index = 0;
+                foreach (var value in many)
+                {
+                    results.Add(new Item((input.Key, index++), value, input.Contributors));
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private Item Lookup(Session session, Token token, List<Item> inputs)
+    {
+        var pairs = inputs.Select(i => new KeyValuePair<object?, object?>(
+            selector!.Invoke(session, token, i.Value),
+            elementSelector is null ? i.Value : elementSelector.Invoke(session, token, i.Value))).ToList();
+        return new Item(SingleKey, lookupFactory!(pairs), All(inputs));
+    }
+}
+
+/// <summary>Typed containers for aggregate results, built through generic methods chosen once at compile time.</summary>
+internal static class Containers
+{
+    public static Func<List<object?>, object> ArrayFactory(Type elementType) =>
+        Make<Func<List<object?>, object>>(nameof(ToArray), elementType);
+
+    public static Func<object?, List<object?>, object> GroupFactory(Type keyType, Type elementType) =>
+        Make<Func<object?, List<object?>, object>>(nameof(Group), keyType, elementType);
+
+    public static Func<List<KeyValuePair<object?, object?>>, object> LookupFactory(Type keyType, Type elementType) =>
+        Make<Func<List<KeyValuePair<object?, object?>>, object>>(nameof(Lookup), keyType, elementType);
+
+    private static T Make<T>(string name, params Type[] types)
+        where T : Delegate =>
+        typeof(Containers).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(types).CreateDelegate<T>();
+
+    private static T[] ToArray<T>(List<object?> items) => [.. items.Select(i => (T)i!)];
+
+    private static Grouping<TKey, TElement> Group<TKey, TElement>(object? key, List<object?> items) => new Grouping<TKey, TElement>((TKey)key!, [.. items.Select(i => (TElement)i!)]);
+
+    private static ILookup<TKey, TElement> Lookup<TKey, TElement>(List<KeyValuePair<object?, object?>> pairs) => pairs.ToLookup(p => (TKey)p.Key!, p => (TElement)p.Value!);
+
+    private sealed class Grouping<TKey, TElement>(TKey key, TElement[] elements) : IGrouping<TKey, TElement>
+    {
+        public TKey Key { get; } = key;
+
+        public IEnumerator<TElement> GetEnumerator() => ((IEnumerable<TElement>)elements).GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => elements.GetEnumerator();
+
+        public override string ToString() => $"{Key}: [{string.Join(", ", elements)}]";
+    }
+}
+
+internal sealed class SourceMemory(IEqualityComparer<object>? comparer)
+{
+    public Dictionary<Token, Dictionary<object, SourceResult>> Results { get; } = [];
+
+    public HashSet<Fact> Facts { get; } = [];
+
+    // With an equality key: tokens and facts by key, so a fact change refreshes only the tokens sharing its key.
+    public Dictionary<object, HashSet<Token>> LeftIndex { get; } = new(comparer ?? EqualityComparer<object>.Default);
+
+    public Dictionary<Token, object> LeftKeys { get; } = [];
+
+    public Dictionary<object, HashSet<Fact>> RightIndex { get; } = new(comparer ?? EqualityComparer<object>.Default);
+
+    public Dictionary<Fact, object> RightKeys { get; } = [];
+}
+
+internal sealed class SourceResult(Token child, Fact fact, IReadOnlyCollection<Fact> contributors)
+{
+    public Token Child { get; } = child;
+
+    public Fact Fact { get; } = fact;
+
+    public IReadOnlyCollection<Fact> Contributors { get; set; } = contributors;
+}
+
+/// <summary>Beta node for a pattern with a source: re-evaluates the source for the affected tokens and diffs the results.</summary>
+internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRightSink
+{
+    private readonly JoinKey? _key = stage.Key;
+
+    public ILeftSink Next { get; set; } = null!;
+
+    public Stage Stage { get; } = stage;
+
+    /// <summary>Whether the aggregated facts are hash-indexed by an equality key with the left token.</summary>
+    public bool IsHashed => _key is not null;
+
+    public void LeftAssert(Session session, Token token)
+    {
+        var m = Memory(session);
+        m.Results[token] = [];
+        IndexLeft(session, m, token);
+        Diff(session, m, token, force: false, changed: null);
+    }
+
+    public void LeftUpdate(Session session, Token token)
+    {
+        var m = Memory(session);
+        if (!m.Results.ContainsKey(token))
+        {
+            LeftAssert(session, token);
+            return;
+        }
+
+        UnindexLeft(m, token);
+        IndexLeft(session, m, token);
+        Diff(session, m, token, force: true, changed: null);
+    }
+
+    public void LeftRetract(Session session, Token token)
+    {
+        var m = Memory(session);
+        if (m.Results.Remove(token, out var results))
+        {
+            UnindexLeft(m, token);
+            foreach (var r in results.Values)
+            {
+                Next.LeftRetract(session, r.Child);
+            }
+        }
+    }
+
+    public void RightAssert(Session session, Fact fact)
+    {
+        var m = Memory(session);
+        if (!m.Facts.Add(fact))
+        {
+            RightUpdate(session, fact);
+            return;
+        }
+
+        Refresh(session, m, Affected(m, null, IndexRight(session, m, fact)), null);
+    }
+
+    public void RightUpdate(Session session, Fact fact)
+    {
+        var m = Memory(session);
+        if (m.Facts.Add(fact))
+        {
+            Refresh(session, m, Affected(m, null, IndexRight(session, m, fact)), null);
+            return;
+        }
+
+        var oldKey = UnindexRight(m, fact);
+        var newKey = IndexRight(session, m, fact);
+        Refresh(session, m, Affected(m, oldKey, newKey), fact);
+    }
+
+    public void RightRetract(Session session, Fact fact)
+    {
+        var m = Memory(session);
+        if (m.Facts.Remove(fact))
+        {
+            Refresh(session, m, Affected(m, UnindexRight(m, fact), null), fact);
+        }
+    }
+
+    /// <summary>The alpha-filtered facts this node aggregates in a session (read by Explain).</summary>
+    public IReadOnlyCollection<Fact> CurrentFacts(Session session) => Memory(session).Facts;
+
+    private static bool ValueEquals(object? a, object? b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a is IEnumerable ea && b is IEnumerable eb && a is not string)
+        {
+            return ea.Cast<object?>().SequenceEqual(eb.Cast<object?>());
+        }
+
+        return Equals(a, b);
+    }
+
+    private List<Token> Affected(SourceMemory m, object? oldKey, object? newKey)
+    {
+        if (_key is null)
+        {
+            return [.. m.Results.Keys];
+        }
+
+        var tokens = new List<Token>();
+        foreach (var k in new[] { oldKey, newKey }.Distinct())
+        {
+            if (k is not null && !ReferenceEquals(k, JoinKey.NoKey) && m.LeftIndex.TryGetValue(k, out var set))
+            {
+                tokens.AddRange(set.Where(t => !tokens.Contains(t)));
+            }
+        }
+
+        return tokens;
+    }
+
+    private HashSet<Fact> Candidates(SourceMemory m, Token token)
+    {
+        if (_key is null)
+        {
+            return m.Facts;
+        }
+
+        var k = m.LeftKeys[token];
+        return !ReferenceEquals(k, JoinKey.NoKey) && m.RightIndex.TryGetValue(k, out var facts) ? facts : [];
+    }
+
+    private void IndexLeft(Session session, SourceMemory m, Token token)
+    {
+        if (_key is null)
+        {
+            return;
+        }
+
+        var k = _key.LeftKey(session, token);
+        m.LeftKeys[token] = k;
+        if (!ReferenceEquals(k, JoinKey.NoKey))
+        {
+            m.LeftIndex.GetOrAdd(k).Add(token);
+        }
+    }
+
+    private void UnindexLeft(SourceMemory m, Token token)
+    {
+        if (_key is not null && m.LeftKeys.Remove(token, out var k) && m.LeftIndex.TryGetValue(k, out var set))
+        {
+            set.Remove(token);
+            if (set.Count == 0)
+            {
+                m.LeftIndex.Remove(k);
+            }
+        }
+    }
+
+    private object? IndexRight(Session session, SourceMemory m, Fact fact)
+    {
+        if (_key is null)
+        {
+            return null;
+        }
+
+        var k = _key.RightKey(session, fact);
+        m.RightKeys[fact] = k;
+        if (!ReferenceEquals(k, JoinKey.NoKey))
+        {
+            m.RightIndex.GetOrAdd(k).Add(fact);
+        }
+
+        return k;
+    }
+
+    private object? UnindexRight(SourceMemory m, Fact fact)
+    {
+        if (_key is null || !m.RightKeys.Remove(fact, out var k))
+        {
+            return null;
+        }
+
+        if (m.RightIndex.TryGetValue(k, out var set))
+        {
+            set.Remove(fact);
+            if (set.Count == 0)
+            {
+                m.RightIndex.Remove(k);
+            }
+        }
+
+        return k;
+    }
+
+    private void Refresh(Session session, SourceMemory m, List<Token> tokens, Fact? changed)
+    {
+        foreach (var token in tokens)
+        {
+            Diff(session, m, token, force: false, changed);
+        }
+    }
+
+    private void Diff(Session session, SourceMemory m, Token token, bool force, Fact? changed)
+    {
+        var old = m.Results[token];
+        var items = Stage.Evaluate(session, token, Candidates(m, token));
+        var now = new Dictionary<object, SourceResult>();
+        var actions = new List<Action>();
+        foreach (var item in items)
+        {
+            if (now.ContainsKey(item.Key))
+            {
+                continue;
+            }
+
+            if (old.Remove(item.Key, out var existing))
+            {
+                var touched = force || (changed is not null && (existing.Contributors.Contains(changed) || item.Contributors.Contains(changed)));
+                var equal = ValueEquals(existing.Fact.Object, item.Value);
+                existing.Fact.Object = item.Value;
+                existing.Contributors = item.Contributors;
+                now[item.Key] = existing;
+                if (touched || !equal)
+                {
+                    actions.Add(() => Next.LeftUpdate(session, existing.Child));
+                }
+            }
+            else
+            {
+                var fact = session.NewSyntheticFact(item.Value);
+                var result = new SourceResult(token.Extend(fact), fact, item.Contributors);
+                now[item.Key] = result;
+                actions.Add(() => Next.LeftAssert(session, result.Child));
+            }
+        }
+
+        m.Results[token] = now;
+        foreach (var gone in old.Values)
+        {
+            Next.LeftRetract(session, gone.Child);
+        }
+
+        foreach (var action in actions)
+        {
+            action();
+        }
+    }
+
+    private SourceMemory Memory(Session session) => session.GetMemory(memoryIndex, () => new SourceMemory(_key?.Comparer));
+}

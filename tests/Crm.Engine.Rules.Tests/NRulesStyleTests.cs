@@ -1,0 +1,60 @@
+// A rule written for NRules, with only the using lines changed (NRules.Fluent.Dsl -> Crm.Engine.Rules.Fluent.Dsl, NRules -> Crm.Engine.Rules).
+using Crm.Engine.Rules.Fluent;
+using Crm.Engine.Rules.Fluent.Dsl;
+
+namespace Crm.Engine.Rules.Tests;
+
+public class NRulesStyleTests
+{
+    [Fact]
+    public void NRulesStyleRule_CompilesAndRuns_AppliesDiscountOnce()
+    {
+        var repository = new RuleRepository();
+        repository.Load(x => x.From(typeof(PreferredCustomerDiscountRule)));
+        var factory = repository.Compile();
+        var session = factory.CreateSession();
+        var customer = new Customer("John Doe") { IsPreferred = true };
+        var order1 = new Order(123456, customer, 100.00m);
+        var order2 = new Order(123457, customer, 200.00m);
+        var order3 = new Order(123458, customer, 300.00m) { IsOpen = false };
+        session.Insert(customer);
+        session.InsertAll([order1, order2, order3]);
+
+        var fired = session.Fire();
+
+        Assert.Equal(1, fired);
+        Assert.Equal([90.00m, 180.00m, 300.00m], new[] { order1, order2, order3 }.Select(o => o.Amount));
+    }
+}
+
+public class PreferredCustomerDiscountRule : Rule
+{
+    public override void Define()
+    {
+        Customer customer = default!;
+        IEnumerable<Order> orders = default!;
+
+        When()
+            .Match<Customer>(() => customer, c => c.IsPreferred)
+            .Query(() => orders, x => x
+                .Match<Order>(
+                    o => o.Customer == customer,
+                    o => o.IsOpen,
+                    o => !o.IsDiscounted)
+                .Collect()
+                .Where(c => c.Any()));
+
+        Then()
+            .Do(ctx => ApplyDiscount(orders, 10.0m))
+            .Do(ctx => ctx.UpdateAll(orders));
+    }
+
+    private static void ApplyDiscount(IEnumerable<Order> orders, decimal discount)
+    {
+        foreach (var order in orders)
+        {
+            order.Amount *= (100 - discount) / 100;
+            order.IsDiscounted = true;
+        }
+    }
+}

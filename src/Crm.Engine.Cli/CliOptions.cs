@@ -1,0 +1,52 @@
+using System.CommandLine;
+
+namespace Crm.Engine.Cli;
+
+/// <summary>The options several commands share: <c>--db</c> (on every command), <c>--tenant</c> and <c>--json</c>.</summary>
+internal sealed class CliOptions
+{
+    public const string DatabaseVariable = "CRM_DB";
+    public const string TenantVariable = "CRM_TENANT";
+    public const string DefaultDatabase = "crm.db";
+
+    private readonly CliContext _context;
+
+    public CliOptions(CliContext context)
+    {
+        _context = context;
+        Database = new Option<string>("--db")
+        {
+            Description = $"The database file (default: ${DatabaseVariable}, else {DefaultDatabase} in the current folder).",
+            HelpName = "path",
+            Recursive = true,
+            DefaultValueFactory = _ => context.GetEnvironmentVariable(DatabaseVariable) ?? DefaultDatabase,
+        };
+    }
+
+    /// <summary>The <c>--db</c> option, on the root command and inherited by every command.</summary>
+    public Option<string> Database { get; }
+
+    /// <summary>Creates a <c>--tenant</c> option for a group of tenant-scoped commands.</summary>
+    /// <returns>The option; add it to the group's command, it is inherited by the group's commands.</returns>
+    public Option<string?> CreateTenant() => new("--tenant")
+    {
+        Description = $"The tenant id (default: ${TenantVariable}).",
+        HelpName = "id",
+        Recursive = true,
+        DefaultValueFactory = _ => _context.GetEnvironmentVariable(TenantVariable),
+    };
+
+    /// <summary>Creates a <c>--json</c> flag for a list command.</summary>
+    /// <returns>The option.</returns>
+    public static Option<bool> CreateJson() => new("--json") { Description = "Print JSON (for scripts) instead of a table." };
+
+    /// <summary>Reads the tenant of a tenant-scoped command; none given is a usage error (exit code 2).</summary>
+    /// <param name="parseResult">The parse result.</param>
+    /// <param name="tenant">The <c>--tenant</c> option.</param>
+    /// <returns>The tenant id.</returns>
+    /// <exception cref="CliException">No tenant was given.</exception>
+    public static string GetTenant(ParseResult parseResult, Option<string?> tenant) =>
+        parseResult.GetValue(tenant) is { } id && !string.IsNullOrWhiteSpace(id)
+            ? id
+            : throw new CliException($"no tenant given: pass --tenant <id> or set {TenantVariable}.", CrmCli.UsageError);
+}

@@ -1,0 +1,3 @@
+using Crm.Engine.Cli;
+
+return await CrmCli.InvokeAsync(args, CliContext.ForConsole()).ConfigureAwait(false);

@@ -19,7 +19,11 @@ public static class CrmEngineServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = new CrmEngineBuilder(services);
-        services.AddOptions<CrmEngineOptions>().BindConfiguration(CrmEngineStartup.ConfigurationSection);
+        // Bound when the host has configuration; a bare service collection (tests, tools) keeps the defaults.
+        services.AddOptions<CrmEngineOptions>().Configure<IServiceProvider>((options, provider) =>
+            provider.GetService<IConfiguration>()?.GetSection(CrmEngineStartup.ConfigurationSection).Bind(options));
+        services.AddOptions<Crm.Engine.Work.WorkOptions>().Configure<IServiceProvider>((options, provider) =>
+            provider.GetService<IConfiguration>()?.GetSection($"{CrmEngineStartup.ConfigurationSection}:Work").Bind(options));
         if (configure is not null)
         {
             services.Configure(configure);

@@ -61,7 +61,17 @@ public sealed class CrmTestHost : IAsyncDisposable
         directory ??= Path.Combine(Path.GetTempPath(), "crm-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var host = new CrmTestHost(directory, owns, new FakeTimeProvider(start ?? DefaultStart), configure, services);
-        await host.Engine.InitializeAsync().ConfigureAwait(false);
+        try
+        {
+            await host.Engine.InitializeAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            // A store that fails to start (e.g. an edited migration) must not leave the provider and its files behind.
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return host;
     }
 

@@ -129,10 +129,10 @@ public sealed class CrmInUseException : CrmException
     /// <summary>Creates the error.</summary>
     /// <param name="entityType">The entity type of the record.</param>
     /// <param name="id">The record id.</param>
-    /// <param name="referenceCount">How many references exist.</param>
+    /// <param name="referenceCount">How many look-up values refer to it.</param>
     public CrmInUseException(string entityType, Guid id, long referenceCount)
         : base(CrmErrorCodes.InUse,
-            $"{entityType} {id} is still referenced by {referenceCount} record(s); re-point or delete those first.")
+            $"{entityType} {id} is still referenced by {referenceCount} look-up value(s) of other records; re-point or delete those records first.")
     {
         ReferenceCount = referenceCount;
     }

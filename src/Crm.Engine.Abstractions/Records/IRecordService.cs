@@ -15,6 +15,17 @@ public interface IRecordService
     /// <exception cref="Errors.CrmValidationException">A value breaks the metadata.</exception>
     Task<CrmRecord> CreateAsync(string entityType, IReadOnlyDictionary<string, object?> values, CreateOptions? options = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Creates many records of one type in one transaction (the bulk path, for imports): each row runs the pipeline
+    /// and validation, statements are prepared once and reused. All or nothing: an error names the row at fault.
+    /// </summary>
+    /// <param name="entityType">The entity type's API name.</param>
+    /// <param name="rows">Field values of each record.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The records as stored, in input order.</returns>
+    /// <exception cref="Errors.CrmValidationException">A row breaks the metadata; messages start with <c>row N:</c>.</exception>
+    Task<IReadOnlyList<CrmRecord>> CreateManyAsync(string entityType, IEnumerable<IReadOnlyDictionary<string, object?>> rows, CancellationToken cancellationToken = default);
+
     /// <summary>Gets a record by id.</summary>
     /// <param name="entityType">The entity type's API name.</param>
     /// <param name="id">The record id.</param>

@@ -66,8 +66,8 @@ public sealed record RecordQuery
     /// <summary>The sort keys; the id is always the last tie-breaker.</summary>
     public IReadOnlyList<QuerySort> Sort { get; init; } = [];
 
-    /// <summary>The number of records per page (1 to <see cref="MaxPageSize"/>).</summary>
-    public int PageSize { get; init; } = 100;
+    /// <summary>The number of records per page (1 to <see cref="MaxPageSize"/>); 0 means the engine's default page size (option <c>Crm:DefaultPageSize</c>, 100 unless configured).</summary>
+    public int PageSize { get; init; }
 
     /// <summary>The token returned with the previous page, to read the next one (keyset paging).</summary>
     public string? ContinuationToken { get; init; }

@@ -72,10 +72,10 @@ internal sealed class ContactService(RecordService records) : IContactService
 
     public async Task<IReadOnlyList<CrmRecord>> FindByPhoneAsync(string phoneNumber, CancellationToken cancellationToken = default)
     {
-        var prefix = LookupKeys.PhoneSearchPrefix(phoneNumber ?? string.Empty)
-            ?? throw new CrmValidationException(new CrmValidationError(CoreEntities.Contact, ContactFields.Phone, phoneNumber, "format", $"'{phoneNumber}' has fewer than 3 digits; it is not a telephone number."));
+        var (prefix, shorter) = LookupKeys.PhoneSearch(phoneNumber ?? string.Empty)
+            ?? throw new CrmValidationException(new CrmValidationError(CoreEntities.Contact, ContactFields.Phone, phoneNumber, "format", $"'{phoneNumber}' has fewer than 3 significant digits; it is not a telephone number."));
         var exact = LookupKeys.PhoneKey(phoneNumber!);
-        var found = await records.FindByKeyAsync(LookupKeys.PhoneKind, prefix, prefix: true, cancellationToken).ConfigureAwait(false);
+        var found = await records.FindByKeysAsync(LookupKeys.PhoneKind, prefix, shorter, cancellationToken).ConfigureAwait(false);
         return Rank(found, r => r.Values.Values.OfType<string>().Any(v => LookupKeys.PhoneKey(v) == exact));
     }
 
@@ -83,14 +83,18 @@ internal sealed class ContactService(RecordService records) : IContactService
     {
         var key = LookupKeys.Key(Abstractions.Metadata.FieldType.Email, email ?? string.Empty)
             ?? throw new CrmValidationException(new CrmValidationError(CoreEntities.Contact, ContactFields.Email, email, "required", "an e-mail address is required."));
-        var found = await records.FindByKeyAsync(LookupKeys.EmailKind, key, prefix: false, cancellationToken).ConfigureAwait(false);
+        var found = await records.FindByKeysAsync(LookupKeys.EmailKind, null, [key], cancellationToken).ConfigureAwait(false);
         return Rank(found, _ => true);
     }
 
-    /// <summary>Exact matches before suffix matches, contacts before accounts, then by name.</summary>
+    /// <summary>
+    /// Contacts and accounts only (other records, e.g. a logged call's number, are not who is calling); exact matches
+    /// before suffix matches, contacts before accounts, then by name.
+    /// </summary>
     private static List<CrmRecord> Rank(IEnumerable<CrmRecord> found, Func<CrmRecord, bool> exact) =>
-        found.OrderBy(r => exact(r) ? 0 : 1)
-            .ThenBy(r => r.EntityType == CoreEntities.Contact ? 0 : r.EntityType == CoreEntities.Account ? 1 : 2)
+        found.Where(r => r.EntityType is CoreEntities.Contact or CoreEntities.Account)
+            .OrderBy(r => exact(r) ? 0 : 1)
+            .ThenBy(r => r.EntityType == CoreEntities.Contact ? 0 : 1)
             .ThenBy(r => r["name"] as string, StringComparer.OrdinalIgnoreCase)
             .ToList();
 }

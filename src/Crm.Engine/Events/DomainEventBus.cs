@@ -26,12 +26,28 @@ internal sealed partial class DomainEventBus(IServiceProvider services, ILogger<
 
     public async Task PublishAsync(IReadOnlyList<IDomainEvent> events, CancellationToken cancellationToken)
     {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        // Consumers may be scoped (e.g. registered with AddScoped in a web host): resolve them in a scope of their own,
+        // never from the root provider, where a scoped consumer would fail after the change committed.
+        var scope = services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            await PublishAsync(scope.ServiceProvider, events, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishAsync(IServiceProvider provider, IReadOnlyList<IDomainEvent> events, CancellationToken cancellationToken)
+    {
         foreach (var domainEvent in events)
         {
             var type = domainEvent.GetType();
             foreach (var consumerType in ConsumerTypes(type))
             {
-                foreach (var consumer in services.GetServices(consumerType))
+                foreach (var consumer in provider.GetServices(consumerType))
                 {
                     await InvokeAsync(consumer!, consumerType, domainEvent, cancellationToken).ConfigureAwait(false);
                 }

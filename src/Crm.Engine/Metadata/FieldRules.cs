@@ -305,9 +305,10 @@ internal static partial class FieldRules
             return null;
         }
 
-        var near = field.Options.FirstOrDefault(o => string.Equals(o.Value, choice, StringComparison.OrdinalIgnoreCase));
+        var near = field.Options.FirstOrDefault(o => string.Equals(o.Value, choice, StringComparison.OrdinalIgnoreCase))?.Value
+            ?? Closest(choice, field.Options.Select(o => o.Value));
         var hint = near is not null
-            ? $" Did you mean '{near.Value}'?"
+            ? $" Did you mean '{near}'?"
             : $" Allowed: {string.Join(", ", field.Options.Select(o => o.Value))}.";
         return new CrmValidationError(entityType, field.ApiName, given, "unknown_option", $"'{Truncate(choice)}' is not an option.{hint}");
     }

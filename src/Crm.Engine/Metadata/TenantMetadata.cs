@@ -47,6 +47,10 @@ internal sealed class TenantMetadata
         return _fields[entityType];
     }
 
+    /// <summary>The fields of an entity type, or null when the type is not (or no longer) registered.</summary>
+    public IReadOnlyDictionary<string, TenantField>? FindFields(string entityType) =>
+        _fields.TryGetValue(entityType, out var fields) ? fields : null;
+
     public TenantField? FindField(string entityType, string field) =>
         _fields.TryGetValue(entityType, out var fields) && fields.TryGetValue(field, out var f) ? f : null;
 }

@@ -12,9 +12,13 @@ internal sealed class OperationScope : IAsyncDisposable
 {
     private readonly List<IDomainEvent> _events = [];
     private bool _completed;
+    private int _savepoints;
+    private readonly IServiceProvider _root;
+    private Microsoft.Extensions.DependencyInjection.AsyncServiceScope? _services;
 
-    private OperationScope(DbConnection connection, DbTransaction transaction, TenantMetadata metadata)
+    private OperationScope(DbConnection connection, DbTransaction transaction, TenantMetadata metadata, IServiceProvider root)
     {
+        _root = root;
         Connection = connection;
         Transaction = transaction;
         Metadata = metadata;
@@ -32,6 +36,12 @@ internal sealed class OperationScope : IAsyncDisposable
 
     public IReadOnlyList<IDomainEvent> Events => _events;
 
+    /// <summary>
+    /// The services of this operation: pipeline handlers are created here, so a handler may depend on scoped services,
+    /// which live as long as the operation (shared by its nested operations), never as long as the engine.
+    /// </summary>
+    public IServiceProvider Services => (_services ??= Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(_root)).ServiceProvider;
+
     public static async Task<OperationScope> BeginAsync(EngineRuntime runtime, string tenantId, CancellationToken cancellationToken)
     {
         await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
@@ -41,7 +51,7 @@ internal sealed class OperationScope : IAsyncDisposable
         {
             transaction = await runtime.Storage.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             var metadata = await runtime.Metadata.GetAsync(connection, transaction, tenantId, cancellationToken).ConfigureAwait(false);
-            return new OperationScope(connection, transaction, metadata);
+            return new OperationScope(connection, transaction, metadata, runtime.Services);
         }
         catch
         {
@@ -56,6 +66,32 @@ internal sealed class OperationScope : IAsyncDisposable
     }
 
     public void Queue(IDomainEvent domainEvent) => _events.Add(domainEvent);
+
+    /// <summary>
+    /// Runs a nested operation (one started by a handler) all or nothing inside the scope: if it fails, what it wrote
+    /// and the events it queued are undone, even when the handler that started it catches the error and carries on.
+    /// </summary>
+    public async Task<T> NestAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
+    {
+        var savepoint = "crm_nested_" + (++_savepoints).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var queued = _events.Count;
+        await Transaction.SaveAsync(savepoint, cancellationToken).ConfigureAwait(false);
+        T result;
+        try
+        {
+            result = await operation().ConfigureAwait(false);
+        }
+        catch
+        {
+            await Transaction.RollbackAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
+            await Transaction.ReleaseAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
+            _events.RemoveRange(queued, _events.Count - queued);
+            throw;
+        }
+
+        await Transaction.ReleaseAsync(savepoint, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
@@ -74,5 +110,9 @@ internal sealed class OperationScope : IAsyncDisposable
 
         await Transaction.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
+        if (_services is { } services)
+        {
+            await services.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Crm.Engine.Pipeline;
 
 /// <summary>Runs the registered handlers of one stage, in order, for a message and an entity type.</summary>
-internal sealed class PipelineRunner(CrmRegistry registry, IServiceProvider services)
+internal sealed class PipelineRunner(CrmRegistry registry)
 {
     private readonly ConcurrentDictionary<(string Message, string EntityType, PipelineStage Stage), PipelineStep[]> _plans = new();
 
@@ -15,7 +15,8 @@ internal sealed class PipelineRunner(CrmRegistry registry, IServiceProvider serv
         context.Stage = stage;
         foreach (var step in Plan(context.Message, context.EntityType, stage))
         {
-            var handler = (IPipelineHandler)ActivatorUtilities.GetServiceOrCreateInstance(services, step.HandlerType);
+            // Created in the operation's scope, so handlers may depend on scoped services.
+            var handler = (IPipelineHandler)ActivatorUtilities.GetServiceOrCreateInstance(context.Scope.Services, step.HandlerType);
             await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -30,7 +30,10 @@ internal static class LookupKeys
         _ => null,
     };
 
-    /// <summary>The reversed digits of a number, without an extension; null when it has fewer than 3 digits.</summary>
+    /// <summary>
+    /// The reversed significant digits of a number: no extension, no leading zeros (a trunk "0" or an international
+    /// "00" is not part of the subscriber number); null when fewer than 3 digits remain.
+    /// </summary>
     public static string? PhoneKey(string number)
     {
         var main = number;
@@ -49,10 +52,27 @@ internal static class LookupKeys
             }
         }
 
-        return digits.Length >= 3 ? digits.ToString() : null;
+        var key = digits.ToString().TrimEnd('0');
+        return key.Length >= 3 ? key : null;
     }
 
-    /// <summary>The key prefix that finds every number ending with the same digits as <paramref name="number"/>.</summary>
-    public static string? PhoneSearchPrefix(string number) =>
-        PhoneKey(number) is { } key ? key[..Math.Min(key.Length, PhoneSuffixDigits)] : null;
+    /// <summary>
+    /// How to find every stored number that ends with the same digits as <paramref name="number"/>: stored keys that
+    /// start with <c>Prefix</c> (its last 9 significant digits), and stored numbers shorter than that prefix whose
+    /// whole key is one of <c>ShorterKeys</c> (so 089 999888 and +49 89 999888 find each other both ways).
+    /// </summary>
+    public static (string Prefix, IReadOnlyList<string> ShorterKeys)? PhoneSearch(string number)
+    {
+        if (PhoneKey(number) is not { } key)
+        {
+            return null;
+        }
+
+        var prefix = key[..Math.Min(key.Length, PhoneSuffixDigits)];
+        var shorter = Enumerable.Range(MinShortNumberDigits, Math.Max(0, prefix.Length - MinShortNumberDigits)).Select(n => prefix[..n]).ToList();
+        return (prefix, shorter);
+    }
+
+    /// <summary>The fewest significant digits a stored number may have to match a longer dialled one by its tail.</summary>
+    public const int MinShortNumberDigits = 6;
 }

@@ -69,11 +69,14 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join('|', query.Sort.Select(s => s.Field + (s.Descending ? "-" : "+")).Prepend(query.EntityType)))))[..16];
 
+    /// <summary>The token: the payload, then a check sum of it, so an edited or damaged token is refused, not followed.</summary>
     public string MakeToken(IReadOnlyList<object?> sortValues, Guid lastId)
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(new TokenPayload(Signature(), sortValues.Select(v => v is DBNull ? null : v).ToArray(), lastId));
-        return Base64Url.EncodeToString(payload);
+        return Base64Url.EncodeToString(payload) + "." + Checksum(payload);
     }
+
+    private static string Checksum(ReadOnlySpan<byte> payload) => Base64Url.EncodeToString(SHA256.HashData(payload).AsSpan(0, 12));
 
     private List<string> BuildWhere(TenantEntity entity)
     {
@@ -124,13 +127,27 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
                 var names = new List<string>();
                 foreach (var item in items)
                 {
-                    if (Coerce(entity, definition, filter, item) is var (ok, value) && ok)
+                    if (type == FieldType.MultiChoice)
+                    {
+                        // A multi-choice value is an array: it matches when it holds any of the options.
+                        if (item is string option && definition.Options.Any(o => o.Value == option))
+                        {
+                            names.Add(dialect.JsonArrayContains("fields", filter.Field, Add(option)));
+                        }
+                        else
+                        {
+                            Fail(filter, $"'{item}' is not an option.");
+                        }
+                    }
+                    else if (Coerce(entity, definition, filter, item) is var (ok, value) && ok)
                     {
                         names.Add(Add(value));
                     }
                 }
 
-                return names.Count == 0 ? "1 = 0" : $"{expression} IN ({string.Join(", ", names)})";
+                return names.Count == 0 ? "1 = 0"
+                    : type == FieldType.MultiChoice ? $"({string.Join(" OR ", names)})"
+                    : $"{expression} IN ({string.Join(", ", names)})";
             default:
             {
                 if (filter.Value is null)
@@ -237,13 +254,18 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
         TokenPayload? payload = null;
         try
         {
-            payload = JsonSerializer.Deserialize<TokenPayload>(Base64Url.DecodeFromChars(token));
+            var dot = token.IndexOf('.', StringComparison.Ordinal);
+            var bytes = dot < 0 ? [] : Base64Url.DecodeFromChars(token.AsSpan(0, dot));
+            if (dot >= 0 && string.Equals(Checksum(bytes), token[(dot + 1)..], StringComparison.Ordinal))
+            {
+                payload = JsonSerializer.Deserialize<TokenPayload>(bytes);
+            }
         }
         catch (Exception ex) when (ex is FormatException or JsonException)
         {
         }
 
-        if (payload is null || payload.Signature != Signature() || payload.Values.Length != sorts.Count)
+        if (payload?.Values is null || payload.Signature != Signature() || payload.Values.Length != sorts.Count)
         {
             _errors.Add(new CrmValidationError(query.EntityType, null, token, "continuation_token",
                 "the continuation token is malformed or belongs to a query with other sort keys; start again without it."));

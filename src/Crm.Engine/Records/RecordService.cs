@@ -44,6 +44,11 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
                 {
                     throw new CrmValidationException(ex.Errors.Select(e => e with { Message = $"row {index + 1}: {e.Message}" }).ToList());
                 }
+                catch (CrmOperationRejectedException ex)
+                {
+                    // A handler's rejection names the row at fault too.
+                    throw new CrmOperationRejectedException($"row {index + 1}: {ex.Message}", ex.Field);
+                }
 
                 index++;
             }
@@ -79,7 +84,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     public Task DeleteAsync(string entityType, Guid id, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
         InScopeAsync<bool>(async scope =>
         {
-            var (entity, before) = await LoadForWriteAsync(scope, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
+            var (entity, before) = await LoadForWriteAsync(scope, PipelineMessages.Delete, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
             var context = NewContext(scope, PipelineMessages.Delete, entity.ApiName, id, new Dictionary<string, object?>(), before, null);
             await pipeline.RunAsync(context, PipelineStage.PreValidation, cancellationToken).ConfigureAwait(false);
             await pipeline.RunAsync(context, PipelineStage.PreOperation, cancellationToken).ConfigureAwait(false);
@@ -147,23 +152,9 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         }, cancellationToken);
     }
 
-    /// <summary>Finds records by a phone or e-mail key, in the tenant.</summary>
-    internal Task<IReadOnlyList<CrmRecord>> FindByKeyAsync(string kind, string key, bool prefix, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<CrmRecord>>(async (connection, transaction, metadata) =>
-        {
-            var ids = await RecordStore.FindByKeyAsync(connection, caller.TenantId, kind, key, prefix, cancellationToken).ConfigureAwait(false);
-            var found = new List<CrmRecord>();
-            foreach (var id in ids)
-            {
-                var type = await store.EntityTypeOfAsync(connection, transaction, caller.TenantId, id, cancellationToken).ConfigureAwait(false);
-                if (type is not null && await store.GetAsync(connection, transaction, metadata, type, id, cancellationToken).ConfigureAwait(false) is { } record)
-                {
-                    found.Add(record);
-                }
-            }
-
-            return found;
-        }, cancellationToken);
+    /// <summary>Finds records by phone or e-mail keys, in the tenant (see <see cref="RecordStore.FindByKeysAsync"/>).</summary>
+    internal Task<IReadOnlyList<CrmRecord>> FindByKeysAsync(string kind, string? keyPrefix, IReadOnlyList<string> exactKeys, CancellationToken cancellationToken) =>
+        ReadAsync((connection, _, metadata) => RecordStore.FindByKeysAsync(connection, metadata, kind, keyPrefix, exactKeys, cancellationToken), cancellationToken);
 
     private async Task<T> ReadAsync<T>(Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction?, TenantMetadata, Task<T>> read, CancellationToken cancellationToken)
     {
@@ -182,7 +173,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     {
         if (ambient is not null)
         {
-            return await operation(ambient).ConfigureAwait(false);
+            return await ambient.NestAsync(() => operation(ambient), cancellationToken).ConfigureAwait(false);
         }
 
         IReadOnlyList<IDomainEvent> events;
@@ -232,7 +223,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
 
     private async Task<CrmRecord> WriteExistingAsync(OperationScope scope, string message, string entityType, Guid id, long? expectedVersion, IReadOnlyDictionary<string, object?> changes, Guid? newOwner, CancellationToken cancellationToken)
     {
-        var (entity, before) = await LoadForWriteAsync(scope, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
+        var (entity, before) = await LoadForWriteAsync(scope, message, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
         CheckCallerInput(entity, changes);
         var target = new Dictionary<string, object?>(changes, StringComparer.Ordinal);
         var context = NewContext(scope, message, entity.ApiName, id, target, before, newOwner);
@@ -272,10 +263,10 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         return after;
     }
 
-    private async Task<(TenantEntity Entity, CrmRecord Before)> LoadForWriteAsync(OperationScope scope, string entityType, Guid id, long? expectedVersion, CancellationToken cancellationToken)
+    private async Task<(TenantEntity Entity, CrmRecord Before)> LoadForWriteAsync(OperationScope scope, string message, string entityType, Guid id, long? expectedVersion, CancellationToken cancellationToken)
     {
         var entity = scope.Metadata.GetEntity(entityType);
-        GuardDepth(PipelineMessages.Update, entityType);
+        GuardDepth(message, entityType);
         var before = await store.GetAsync(scope.Connection, scope.Transaction, scope.Metadata, entityType, id, cancellationToken).ConfigureAwait(false)
             ?? throw new CrmNotFoundException(entityType, id);
         if (expectedVersion is { } expected && expected != before.Version)
@@ -348,7 +339,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
                 continue;
             }
 
-            if (canonical is null && field.Definition.Required)
+            if (field.Definition.Required && (canonical is null || (canonical is string text && string.IsNullOrWhiteSpace(text))))
             {
                 errors.Add(new CrmValidationError(entity.ApiName, key, target[key], "required", $"{entity.ApiName}.{key} ({field.Label}) is required and cannot be empty."));
                 continue;

@@ -25,6 +25,8 @@ internal sealed class RecordStore(IStorageProvider storage)
         "UPDATE records SET version = @version, owner_id = @owner, modified_at = @modifiedAt, modified_by = @modifiedBy, fields = @fields " +
         "WHERE tenant_id = @tenant AND id = @id AND version = @expected";
 
+    private static readonly IReadOnlyDictionary<string, TenantField> Empty = new Dictionary<string, TenantField>();
+
     private ISqlDialect Dialect => storage.Dialect;
 
     public async Task<CrmRecord?> GetAsync(DbConnection connection, DbTransaction? transaction, TenantMetadata metadata, string entityType, Guid id, CancellationToken cancellationToken)
@@ -42,7 +44,7 @@ internal sealed class RecordStore(IStorageProvider storage)
     public static CrmRecord Materialize(DbDataReader reader, TenantMetadata metadata)
     {
         var entityType = reader.GetString(1);
-        var fields = metadata.FieldsOf(entityType);
+        var fields = metadata.FindFields(entityType) ?? Empty;
         var values = RecordJson.Read(reader.GetString(8), fields);
         return new CrmRecord(
             entityType,
@@ -101,24 +103,49 @@ internal sealed class RecordStore(IStorageProvider storage)
             "SELECT entity_type FROM records WHERE tenant_id = @tenant AND id = @id",
             new { tenant = tenantId, id = Dialect.IdParameter(id) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
-    public static async Task<IReadOnlyList<Guid>> FindByKeyAsync(DbConnection connection, string tenantId, string kind, string keyPrefix, bool prefix, CancellationToken cancellationToken)
+    /// <summary>
+    /// The records holding a look-up key: keys starting with <paramref name="keyPrefix"/> (when given) or equal to one
+    /// of <paramref name="exactKeys"/>. One statement; records of a type no longer registered come back raw.
+    /// </summary>
+    public static async Task<IReadOnlyList<CrmRecord>> FindByKeysAsync(DbConnection connection, TenantMetadata metadata, string kind, string? keyPrefix, IReadOnlyList<string> exactKeys, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = prefix
-            ? "SELECT DISTINCT record_id FROM record_keys WHERE tenant_id = @tenant AND kind = @kind AND key >= @key AND key < @upper"
-            : "SELECT DISTINCT record_id FROM record_keys WHERE tenant_id = @tenant AND kind = @kind AND key = @key";
-        AddParameter(command, "@tenant", tenantId);
+        var conditions = new List<string>();
+        if (keyPrefix is not null)
+        {
+            conditions.Add("(key >= @prefix AND key < @upper)");
+            AddParameter(command, "@prefix", keyPrefix);
+            AddParameter(command, "@upper", keyPrefix + "\uffff");
+        }
+
+        if (exactKeys.Count > 0)
+        {
+            var names = exactKeys.Select((k, i) => "@k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            conditions.Add($"key IN ({string.Join(", ", names)})");
+            for (var i = 0; i < names.Count; i++)
+            {
+                AddParameter(command, names[i], exactKeys[i]);
+            }
+        }
+
+        if (conditions.Count == 0)
+        {
+            return [];
+        }
+
+        command.CommandText =
+            $"SELECT {SelectColumns} FROM records WHERE tenant_id = @tenant AND id IN " +
+            $"(SELECT record_id FROM record_keys WHERE tenant_id = @tenant AND kind = @kind AND ({string.Join(" OR ", conditions)}))";
+        AddParameter(command, "@tenant", metadata.TenantId);
         AddParameter(command, "@kind", kind);
-        AddParameter(command, "@key", keyPrefix);
-        AddParameter(command, "@upper", keyPrefix + "\uffff");
-        var ids = new List<Guid>();
+        var found = new List<CrmRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            ids.Add(DbValues.ToGuid(reader.GetValue(0)));
+            found.Add(Materialize(reader, metadata));
         }
 
-        return ids;
+        return found;
     }
 
     private void SetRow(DbCommand command, string tenantId, CrmRecord record)

@@ -16,7 +16,7 @@ internal sealed partial class TenantAdministration(EngineRuntime runtime) : ITen
         var errors = new List<CrmValidationError>();
         if (id is null || !TenantIdShape().IsMatch(id))
         {
-            errors.Add(new CrmValidationError("tenant", "id", id, "format", $"tenant id '{id}' is invalid: use 2 to 63 lower-case letters, digits and dashes, starting with a letter or digit."));
+            errors.Add(new CrmValidationError("tenant", "id", id, "format", $"tenant id '{id}' is invalid: use 2 to 63 lower-case letters, digits and single dashes, starting and ending with a letter or digit (e.g. acme-eu)."));
         }
 
         if (string.IsNullOrWhiteSpace(name))
@@ -97,11 +97,7 @@ internal sealed partial class TenantAdministration(EngineRuntime runtime) : ITen
             errors.Add(new CrmValidationError("tenant", "timeZone", settings.TimeZone, "unknown_time_zone", $"'{settings.TimeZone}' is not a known time zone; use an IANA id such as Europe/Berlin."));
         }
 
-        try
-        {
-            _ = CultureInfo.GetCultureInfo(settings.Culture ?? string.Empty, predefinedOnly: true);
-        }
-        catch (CultureNotFoundException)
+        if (!IsKnownCulture(settings.Culture))
         {
             errors.Add(new CrmValidationError("tenant", "culture", settings.Culture, "unknown_culture", $"'{settings.Culture}' is not a known culture; use a name such as de-DE."));
         }
@@ -114,7 +110,26 @@ internal sealed partial class TenantAdministration(EngineRuntime runtime) : ITen
         return errors;
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
+    private static bool IsKnownCulture(string? name)
+    {
+        // An empty name would be the invariant culture, which is no one's culture.
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = CultureInfo.GetCultureInfo(name, predefinedOnly: true);
+            return true;
+        }
+        catch (CultureNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9]|-(?!-)){0,61}[a-z0-9]$")]
     private static partial Regex TenantIdShape();
 
     [GeneratedRegex("^[A-Z]{3}$")]

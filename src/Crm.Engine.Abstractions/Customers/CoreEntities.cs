@@ -79,6 +79,15 @@ public static class ContactFields
 
     /// <summary>The preferred language (culture name).</summary>
     public const string Language = "language";
+
+    /// <summary>Consent: never e-mail this contact (respected by the notification outbox).</summary>
+    public const string DoNotEmail = "doNotEmail";
+
+    /// <summary>Consent: never call or text this contact (respected by the notification outbox).</summary>
+    public const string DoNotCall = "doNotCall";
+
+    /// <summary>The notification channel used when a notification asks for the preferred one.</summary>
+    public const string PreferredChannel = "preferredChannel";
 }
 
 /// <summary>The system fields of <see cref="CoreEntities.Activity"/>.</summary>

@@ -62,6 +62,9 @@ internal sealed class CoreModule : ICrmPlugin
                 new() { ApiName = ContactFields.MobilePhone, Type = FieldType.Phone, Label = "Mobile phone" },
                 new() { ApiName = ContactFields.OtherPhone, Type = FieldType.Phone, Label = "Other phone" },
                 new() { ApiName = ContactFields.Language, Type = FieldType.Text, Label = "Language", MaxLength = 20 },
+                new() { ApiName = ContactFields.DoNotEmail, Type = FieldType.Bool, Label = "Do not e-mail" },
+                new() { ApiName = ContactFields.DoNotCall, Type = FieldType.Bool, Label = "Do not call or text" },
+                new() { ApiName = ContactFields.PreferredChannel, Type = FieldType.Text, Label = "Preferred channel", MaxLength = 50 },
             ],
         });
         builder.AddEntity(new EntityDefinition

@@ -41,6 +41,9 @@ internal sealed class PipelineContext(
 
     public IRecordService Records { get; } = records;
 
+    /// <summary>The operation's transaction, for core services that write beside the record (outbox, timers).</summary>
+    public OperationScope Scope => scope;
+
     public void QueueEvent(IDomainEvent domainEvent)
     {
         ArgumentNullException.ThrowIfNull(domainEvent);

@@ -1,0 +1,67 @@
+using System.Data.Common;
+using Crm.Engine.Abstractions.Events;
+using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Tenancy;
+using Crm.Engine.Pipeline;
+using Crm.Engine.Records;
+using Crm.Engine.Storage;
+
+namespace Crm.Engine.Work;
+
+/// <summary>
+/// One tenant's work services' access to the store: on their own (each write its own transaction, events published
+/// after commit) or joined to a running pipeline operation (writes share its transaction and its queued events).
+/// </summary>
+internal sealed class WorkContext(EngineRuntime runtime, PipelineRunner pipeline, RecordStore store, CallerContext caller, OperationScope? ambient, int depth)
+{
+    public EngineRuntime Runtime { get; } = runtime;
+
+    public CallerContext Caller { get; } = caller;
+
+    public string TenantId => Caller.TenantId;
+
+    public ISqlDialect Dialect => Runtime.Storage.Dialect;
+
+    public DateTimeOffset Now => Runtime.Time.GetUtcNow();
+
+    public object Id(Guid id) => Dialect.IdParameter(id);
+
+    public static string Time(DateTimeOffset instant) => DbValues.FormatTime(instant);
+
+    public async Task<T> WriteAsync<T>(Func<OperationScope, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        if (ambient is not null)
+        {
+            return await operation(ambient).ConfigureAwait(false);
+        }
+
+        T result;
+        IReadOnlyList<IDomainEvent> events;
+        await using (var scope = await OperationScope.BeginAsync(Runtime, TenantId, cancellationToken).ConfigureAwait(false))
+        {
+            result = await operation(scope).ConfigureAwait(false);
+            await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
+            events = [.. scope.Events];
+        }
+
+        await Runtime.Events.PublishAsync(events, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction?, Task<T>> read, CancellationToken cancellationToken)
+    {
+        if (ambient is not null)
+        {
+            return await read(ambient.Connection, ambient.Transaction).ConfigureAwait(false);
+        }
+
+        await Runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await Runtime.Storage.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Proves the tenant exists (typed error otherwise).
+        await Runtime.Metadata.GetAsync(connection, null, TenantId, cancellationToken).ConfigureAwait(false);
+        return await read(connection, null).ConfigureAwait(false);
+    }
+
+    /// <summary>The record API inside a scope (the pipeline runs one level deeper than the caller).</summary>
+    public IRecordService Records(OperationScope scope) => new RecordService(Runtime, pipeline, store, Caller, scope, depth);
+}

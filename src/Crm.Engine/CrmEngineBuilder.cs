@@ -9,6 +9,8 @@ using Crm.Engine.Events;
 using Crm.Engine.Metadata;
 using Crm.Engine.Pipeline;
 using Crm.Engine.Records;
+using Crm.Engine.Storage;
+using Crm.Engine.Versioning;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -20,6 +22,8 @@ namespace Crm.Engine;
 /// </summary>
 public sealed class CrmEngineBuilder
 {
+    private readonly RegisteredPluginVersions _pluginVersions = new();
+
     /// <summary>Registers the core services in <paramref name="services"/> and the core module.</summary>
     /// <param name="services">The host's services.</param>
     public CrmEngineBuilder(IServiceCollection services)
@@ -31,13 +35,15 @@ public sealed class CrmEngineBuilder
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(Registry);
+        services.AddSingleton(_pluginVersions);
         services.AddSingleton<MetadataCache>();
         services.AddSingleton<DomainEventBus>();
         services.AddSingleton<RecordStore>();
         services.AddSingleton<PipelineRunner>();
         services.AddSingleton<EngineRuntime>();
         services.AddSingleton<ICrmEngine, CrmEngine>();
-        AddPlugin(new CoreModule(), CoreModule.Id);
+        WorkEngineBuilderExtensions.AddWorkServices(services);
+        AddPlugin(new CoreModule(), CoreModule.Id, CrmEngineInfo.Version);
     }
 
     /// <summary>The host's services.</summary>
@@ -63,22 +69,42 @@ public sealed class CrmEngineBuilder
         return this;
     }
 
-    /// <summary>Registers a plugin compiled into the host (tests, single-binary hosts). It is configured at once.</summary>
+    /// <summary>
+    /// Registers a plugin compiled into the host (tests, single-binary hosts). It is configured at once. Its version
+    /// (recorded in the store; see <see cref="AddPlugin(ICrmPlugin, string, SemanticVersion)"/>) is its assembly's.
+    /// </summary>
     /// <typeparam name="TPlugin">The plugin type.</typeparam>
     /// <param name="pluginId">The plugin id; by default the type name.</param>
     /// <returns>This builder.</returns>
     public CrmEngineBuilder AddPlugin<TPlugin>(string? pluginId = null)
         where TPlugin : ICrmPlugin, new() => AddPlugin(new TPlugin(), pluginId ?? typeof(TPlugin).Name);
 
-    /// <summary>Registers a plugin instance. It is configured at once.</summary>
+    /// <summary>Registers a plugin instance. It is configured at once. Its version is its assembly's.</summary>
     /// <param name="plugin">The plugin.</param>
     /// <param name="pluginId">The plugin id.</param>
     /// <returns>This builder.</returns>
     public CrmEngineBuilder AddPlugin(ICrmPlugin plugin, string pluginId)
     {
         ArgumentNullException.ThrowIfNull(plugin);
+        return AddPlugin(plugin, pluginId, CrmEngineInfo.ReadVersion(plugin.GetType().Assembly));
+    }
+
+    /// <summary>
+    /// Registers a plugin instance with its version. It is configured at once. The version is recorded in the store
+    /// when the engine initializes; a version lower than the recorded one stops start-up (a downgrade would strand
+    /// the newer version's data).
+    /// </summary>
+    /// <param name="plugin">The plugin.</param>
+    /// <param name="pluginId">The plugin id.</param>
+    /// <param name="version">The plugin's version.</param>
+    /// <returns>This builder.</returns>
+    public CrmEngineBuilder AddPlugin(ICrmPlugin plugin, string pluginId, SemanticVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(plugin);
         ArgumentException.ThrowIfNullOrWhiteSpace(pluginId);
+        ArgumentNullException.ThrowIfNull(version);
         Registry.AddPlugin(pluginId);
+        _pluginVersions.Add(pluginId, version);
         try
         {
             plugin.Configure(new PluginBuilder(this, pluginId));
@@ -90,6 +116,11 @@ public sealed class CrmEngineBuilder
 
         return this;
     }
+
+    /// <summary>The version a registered plugin was registered with.</summary>
+    /// <param name="pluginId">The plugin id (<c>core</c> for the core module).</param>
+    /// <returns>The version, or <see langword="null"/> when no such plugin is registered.</returns>
+    public SemanticVersion? FindPluginVersion(string pluginId) => _pluginVersions.Find(pluginId);
 
     /// <summary>Registers migrations of a module (a storage provider registers the core schema this way).</summary>
     /// <param name="source">The migrations.</param>

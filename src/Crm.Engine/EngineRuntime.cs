@@ -2,6 +2,7 @@ using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Events;
 using Crm.Engine.Metadata;
 using Crm.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,8 @@ internal sealed class EngineRuntime(
     TimeProvider time,
     IServiceProvider services,
     IOptions<CrmEngineOptions> options,
-    ILoggerFactory loggers) : IDisposable
+    ILoggerFactory loggers,
+    RegisteredPluginVersions pluginVersions) : IDisposable
 {
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private volatile bool _initialized;
@@ -55,8 +57,20 @@ internal sealed class EngineRuntime(
             }
 
             var runner = new MigrationRunner(Storage, Time, Loggers.CreateLogger<MigrationRunner>());
+            var ledger = new PluginLedger(Storage, Time, pluginVersions, Loggers.CreateLogger<PluginLedger>());
+
+            // The core schema first (it holds crm_plugins), then refuse plugin downgrades before any module's
+            // migration runs, and record the versions only once every migration succeeded.
+            await runner.RunAsync([.. Registry.Migrations.Where(m => m.ModuleId == CrmRegistry.CoreSchemaModule)], cancellationToken).ConfigureAwait(false);
+            await ledger.CheckAsync(cancellationToken).ConfigureAwait(false);
             await runner.RunAsync(Registry.Migrations, cancellationToken).ConfigureAwait(false);
+            await ledger.RecordAsync(cancellationToken).ConfigureAwait(false);
             await Metadata.EnsureSystemIndexesAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var initializer in Services.GetServices<IEngineInitializer>())
+            {
+                await initializer.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             _initialized = true;
         }
         catch (Exception ex) when (ex is not CrmException and System.Data.Common.DbException)

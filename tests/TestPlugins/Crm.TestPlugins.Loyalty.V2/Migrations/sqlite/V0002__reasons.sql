@@ -1,0 +1,1 @@
+ALTER TABLE test_loyalty_ledger ADD COLUMN reason TEXT NOT NULL DEFAULT 'unknown';

@@ -1,0 +1,36 @@
+using Crm.Engine.Benchmarks;
+
+namespace Crm.Engine.Benchmarks.Tests;
+
+/// <summary>
+/// Runs every benchmark once at tiny sizes (BenchmarkDotNet's dry job, in-process), so a benchmark that no longer
+/// compiles, throws, or fails validation breaks the test run. Measures nothing: numbers live in docs/benchmarks.md.
+/// </summary>
+[Collection(nameof(QuickBenchmarkTests))]
+public class QuickBenchmarkTests
+{
+    public static TheoryData<string> BenchmarkNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var type in QuickRun.BenchmarkTypes)
+        {
+            data.Add(type.FullName!);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void BenchmarkAssembly_HasBenchmarks() => Assert.NotEmpty(QuickRun.BenchmarkTypes);
+
+    [Theory]
+    [MemberData(nameof(BenchmarkNames))]
+    public void Benchmark_RunOnceAtTinySize_EveryCaseRuns(string benchmarkTypeName)
+    {
+        var type = QuickRun.BenchmarkTypes.Single(t => t.FullName == benchmarkTypeName);
+
+        var problems = QuickRun.Run(type);
+
+        Assert.Empty(problems);
+    }
+}

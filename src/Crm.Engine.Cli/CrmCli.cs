@@ -64,6 +64,7 @@ internal static class CrmCli
         root.Subcommands.Add(FieldCommands.Build(context, options));
         root.Subcommands.Add(RecordCommands.Build(context, options, RecordCommands.Account));
         root.Subcommands.Add(RecordCommands.Build(context, options, RecordCommands.Contact));
+        root.Subcommands.Add(RuleCommands.Build(context, options));
         return root;
     }
 

@@ -1,5 +1,6 @@
 using Crm.Engine.Abstractions;
 using Crm.Engine.Abstractions.Tenancy;
+using Crm.Engine.RulePacks;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,9 @@ internal sealed class EngineSession : IAsyncDisposable
 
     /// <summary>The engine.</summary>
     public ICrmEngine Engine { get; }
+
+    /// <summary>The engine's services (e.g. the tenants' rule bases).</summary>
+    public IServiceProvider Services => _provider;
 
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
@@ -62,7 +66,7 @@ internal sealed class EngineSession : IAsyncDisposable
         // An empty configuration, as a Microsoft.Extensions host would have, so the engine's options keep their defaults.
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddLogging(logging => logging.AddProvider(migrations));
-        services.AddCrmEngine().UseSqlite(new SqliteConnectionStringBuilder { DataSource = fullPath }.ToString());
+        services.AddCrmEngine().UseSqlite(new SqliteConnectionStringBuilder { DataSource = fullPath }.ToString()).AddRulePacks();
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         try
         {

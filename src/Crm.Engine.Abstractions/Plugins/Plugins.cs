@@ -1,5 +1,6 @@
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Pipeline;
+using Crm.Engine.Abstractions.Rules;
 using Crm.Engine.Abstractions.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -42,6 +43,29 @@ public interface ICrmPluginBuilder
     /// <param name="source">The migrations.</param>
     /// <returns>This builder.</returns>
     ICrmPluginBuilder AddMigrations(IMigrationSource source);
+
+    /// <summary>
+    /// Registers a rule action that tenants' rule packs can name (see <see cref="RuleActionDefinition"/>). Action names
+    /// are unique in an engine; a duplicate is reported when the rule packs' action registry is built.
+    /// </summary>
+    /// <param name="action">The action.</param>
+    /// <returns>This builder.</returns>
+    ICrmPluginBuilder AddRuleAction(RuleActionDefinition action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Services.AddSingleton(action with { Module = PluginId });
+        return this;
+    }
+
+    /// <summary>Registers C# rule classes (NRules-style) that become part of every tenant's rule base.</summary>
+    /// <param name="ruleTypes">The rule classes (public, with a parameterless constructor).</param>
+    /// <returns>This builder.</returns>
+    ICrmPluginBuilder AddRules(params IReadOnlyList<Type> ruleTypes)
+    {
+        ArgumentNullException.ThrowIfNull(ruleTypes);
+        Services.AddSingleton(new RuleTypeRegistration(PluginId, ruleTypes));
+        return this;
+    }
 }
 
 /// <summary>Shortcuts for <see cref="ICrmPluginBuilder"/>.</summary>

@@ -1,0 +1,115 @@
+using Crm.Engine.Abstractions.Errors;
+using Crm.Engine.RulePacks.Compilation;
+using Crm.Engine.Rules;
+
+namespace Crm.Engine.RulePacks.RuleBases;
+
+/// <summary>A cheap per-tenant view of <see cref="RuleBaseRegistry"/>.</summary>
+internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId, string? appliedBy) : IRuleBaseService
+{
+    public string TenantId => tenantId;
+
+    public async Task<IReadOnlyList<RulePackError>> ValidateAsync(string packText, string fileName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(packText);
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        var current = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        var packs = new Dictionary<string, string>(current.PackTexts, StringComparer.Ordinal) { [fileName] = packText };
+        var (_, errors) = await registry.CompileAsync(tenantId, packs, cancellationToken).ConfigureAwait(false);
+        return errors;
+    }
+
+    public async Task<RuleBaseVersion> ApplyAsync(string packText, string fileName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(packText);
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        var current = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        var packs = new Dictionary<string, string>(current.PackTexts, StringComparer.Ordinal) { [fileName] = packText };
+        return await registry.StoreAsync(tenantId, packs, appliedBy, $"apply {fileName}", current.Version, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RuleBaseVersion> RemoveAsync(string fileName, CancellationToken cancellationToken = default)
+    {
+        var current = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        if (!current.PackTexts.ContainsKey(fileName))
+        {
+            throw new CrmNotFoundException($"Rule pack '{fileName}' in tenant '{tenantId}'");
+        }
+
+        var packs = current.PackTexts.Where(p => p.Key != fileName).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return await registry.StoreAsync(tenantId, packs, appliedBy, $"remove {fileName}", current.Version, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<RuleBaseVersion>> HistoryAsync(CancellationToken cancellationToken = default) =>
+        registry.Store.ListAsync(tenantId, null, cancellationToken);
+
+    public async Task<RuleBaseVersion> RollbackAsync(long version, CancellationToken cancellationToken = default)
+    {
+        var target = (await registry.Store.ListAsync(tenantId, version, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
+            ?? throw new CrmNotFoundException($"Rule-base version {version} of tenant '{tenantId}'");
+        var current = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        return await registry.StoreAsync(tenantId, target.Packs, appliedBy, $"rollback to {version}", current.Version, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> CurrentVersionAsync(CancellationToken cancellationToken = default) =>
+        (await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false)).Version;
+
+    public async Task<IRuleBaseSession> CreateSessionAsync(CancellationToken cancellationToken = default)
+    {
+        var ruleBase = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        return new RuleBaseSession(registry, ruleBase);
+    }
+
+    public async Task<RuleEvaluationResult> EvaluateAsync(IEnumerable<object> facts, bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var session = await CreateSessionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var fact in facts)
+        {
+            session.Insert(fact);
+        }
+
+        return await session.FireAsync(dryRun, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A session pinned to one rule-base version.</summary>
+internal sealed class RuleBaseSession : IRuleBaseSession
+{
+    private readonly RuleBaseRegistry _registry;
+    private readonly RuleBase _ruleBase;
+    private readonly ActionCollector _collector = new();
+    private readonly ISession _session;
+    private int _firingsSeen;
+    private int _actionsSeen;
+    private int _warningsSeen;
+
+    public RuleBaseSession(RuleBaseRegistry registry, RuleBase ruleBase)
+    {
+        _registry = registry;
+        _ruleBase = ruleBase;
+        _session = ruleBase.CreateSession(_collector, registry.Services);
+    }
+
+    public long Version => _ruleBase.Version;
+
+    public void Insert(object fact) => _session.Insert(fact);
+
+    public async Task<RuleEvaluationResult> FireAsync(bool dryRun = false, CancellationToken cancellationToken = default)
+    {
+        _session.Fire(cancellationToken);
+        var firings = _session.Firings.Skip(_firingsSeen).Select(f => new RuleFiring(f.Sequence, f.RuleName, f.Facts)).ToList();
+        var actions = _collector.Invocations.Skip(_actionsSeen).ToList();
+        var warnings = _collector.Warnings.Skip(_warningsSeen).ToList();
+        (_firingsSeen, _actionsSeen, _warningsSeen) = (_session.Firings.Count, _collector.Invocations.Count, _collector.Warnings.Count);
+        var result = new RuleEvaluationResult(_ruleBase.TenantId, _ruleBase.Version, dryRun, firings, actions, warnings);
+        if (!dryRun)
+        {
+            await _registry.ExecuteAsync(_ruleBase, result, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    public IReadOnlyList<string> Explain(string ruleName) => _ruleBase.Explain(_session, ruleName);
+}

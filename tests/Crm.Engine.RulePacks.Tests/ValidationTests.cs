@@ -1,0 +1,297 @@
+namespace Crm.Engine.RulePacks.Tests;
+
+/// <summary>Every kind of bad input is reported with file, rule, line and column; all errors at once.</summary>
+public sealed class ValidationTests
+{
+    // Line 6 holds the where expression, starting at column 16; line 8 the action name at column 17; line 9 'with' at column 9.
+    private static string Pack(string where, string action = "log", string with = "{ message: hi }", string type = "case") => $"""
+        schemaVersion: 1
+        rules:
+          - name: R1
+            when:
+              - match: {type}
+                where: {where}
+            then:
+              - action: {action}
+                with: {with}
+        """;
+
+    private static IReadOnlyList<RulePackError> Errors(string text, string file = "pack.yaml") => PackFixtures.Workbench().Validate(text, file);
+
+    private static RulePackError Single(string text)
+    {
+        var errors = Errors(text);
+        Assert.True(errors.Count == 1, string.Join(Environment.NewLine, errors));
+        return errors[0];
+    }
+
+    [Fact]
+    public void ValidPack_HasNoErrors() => Assert.Empty(Errors(Pack("case.priority == 'urgent'")));
+
+    [Fact]
+    public void ExpressionSyntaxError_PointsAtTheOffendingToken()
+    {
+        var error = Single(Pack("case.priority == == 'x'"));
+        Assert.Equal(("pack.yaml", "R1", 6, 33), (error.File, error.Rule, error.Line, error.Column));
+        Assert.Contains("unexpected '=='", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("pack.yaml(6,33): rule 'R1': ", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExpressionEndingEarly_PointsAtTheEnd()
+    {
+        var error = Single(Pack("\"case.priority ==\""));
+        Assert.Equal((6, 17 + "case.priority ==".Length), (error.Line, error.Column));
+        Assert.Contains("ends where a value was expected", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void YamlSyntaxError_HasLineAndColumn()
+    {
+        var error = Single("schemaVersion: 1\nrules: [\n  - name: x\n");
+        Assert.Null(error.Rule);
+        Assert.True(error.Line >= 2, error.ToString());
+        Assert.Contains("not valid YAML/JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownFactType_SuggestsTheClosest()
+    {
+        var error = Single(Pack("cse.priority == 'urgent'", type: "cse"));
+        Assert.Equal((5, 16), (error.Line, error.Column));
+        Assert.Contains("unknown fact type 'cse' (did you mean 'case'?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownField_SuggestsTheClosestAndPointsAtTheField()
+    {
+        var error = Single(Pack("case.priorty == 'urgent'"));
+        Assert.Equal((6, 21), (error.Line, error.Column));
+        Assert.Contains("'priorty' is not a field of case", error.Message, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'priority'?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownAlias_SuggestsTheClosest()
+    {
+        var error = Single(Pack("caes.priority == 'urgent'"));
+        Assert.Equal((6, 16), (error.Line, error.Column));
+        Assert.Contains("did you mean 'case'?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownChoiceOption_SuggestsTheClosest()
+    {
+        var error = Single(Pack("case.priority == 'urgnt'"));
+        Assert.Equal((6, 33), (error.Line, error.Column));
+        Assert.Contains("'urgnt' is not an option of case.priority (did you mean 'urgent'?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ComparisonOfDifferentTypes_IsAnError()
+    {
+        var error = Single(Pack("case.slaHours == 'many'"));
+        Assert.Equal((6, 33), (error.Line, error.Column));
+        Assert.Contains("cannot compare a number with a text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NonBooleanCondition_IsAnError()
+    {
+        var error = Single(Pack("case.slaHours + 1"));
+        Assert.Contains("a condition must be true or false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownAction_SuggestsTheClosest()
+    {
+        var error = Single(Pack("case.priority == 'urgent'", action: "lgo"));
+        Assert.Equal((8, 17), (error.Line, error.Column));
+        Assert.Contains("unknown action 'lgo' (did you mean 'log'?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownParameter_PointsAtItsName()
+    {
+        var error = Single(Pack("case.priority == 'urgent'", with: "{ message: hi, mesage: hi }"));
+        Assert.Equal((9, 30), (error.Line, error.Column));
+        Assert.Contains("action 'log' has no parameter 'mesage' (did you mean 'message'?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingRequiredParameter_NamesIt()
+    {
+        var error = Single(Pack("case.priority == 'urgent'", action: "setField", with: "{ record: case, field: slaHours }"));
+        Assert.Equal((8, 17), (error.Line, error.Column));
+        Assert.Contains("action 'setField' needs parameter 'value'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WrongParameterType_PointsAtTheValue()
+    {
+        var error = Single(Pack("case.priority == 'urgent'", action: "startTimer", with: "{ event: x, after: case.subject }"));
+        Assert.Equal((9, 34), (error.Line, error.Column));
+        Assert.Contains("parameter 'after': expected a duration, but the expression gives a text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RecordParameterThatIsNotAnAlias_IsAnError()
+    {
+        var error = Single(Pack("case.priority == 'urgent'", action: "setField", with: "{ record: cse, field: slaHours, value: 1 }"));
+        Assert.Equal((9, 25), (error.Line, error.Column));
+        Assert.Contains("'cse' is not one (did you mean 'case'?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SetFieldOfUnknownField_IsAnError()
+    {
+        var error = Single(Pack("case.priority == 'urgent'", action: "setField", with: "{ record: case, field: slaHour, value: 1 }"));
+        Assert.Equal((9, 38), (error.Line, error.Column));
+        Assert.Contains("did you mean 'slaHours'?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WrongListParameter_IsAnError()
+    {
+        var error = Single(Pack("case.priority == 'urgent'", action: "notifyRoles", with: "{ record: case, roles: salesManager, template: t }"));
+        Assert.Contains("parameter 'roles' is a list of texts", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateRuleName_PointsAtTheSecondRule()
+    {
+        var text = """
+            schemaVersion: 1
+            rules:
+              - name: Same
+                when: [ { match: case } ]
+                then: [ { action: log, with: { message: a } } ]
+              - name: Same
+                when: [ { match: case } ]
+                then: [ { action: log, with: { message: b } } ]
+            """;
+        var error = Single(text);
+        Assert.Equal(("Same", 6, 5), (error.Rule, error.Line, error.Column));
+        Assert.Contains("duplicate rule name 'Same'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownKey_SuggestsTheClosest()
+    {
+        var text = """
+            schemaVersion: 1
+            rules:
+              - name: R
+                priorty: 3
+                when: [ { match: case } ]
+                then: [ { action: log, with: { message: a } } ]
+            """;
+        var error = Single(text);
+        Assert.Equal((4, 5), (error.Line, error.Column));
+        Assert.Contains("unknown key 'priorty' in a rule (did you mean 'priority'?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingSchemaVersion_IsAnError() =>
+        Assert.Contains("'schemaVersion' is missing", Single("rules: []").Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void ExpressionTooDeep_IsRejectedWithPosition()
+    {
+        var deep = new string('(', 40) + "case.priority == 'urgent'" + new string(')', 40);
+        var error = Single(Pack(deep));
+        Assert.Equal(6, error.Line);
+        Assert.InRange(error.Column, 16, 16 + 40);
+        Assert.Contains("nested more than", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExpressionTooLong_IsRejected()
+    {
+        var terms = string.Join(" or ", Enumerable.Repeat("case.priority == 'urgent'", 100));
+        var error = Single(Pack(terms));
+        Assert.Equal(6, error.Line);
+        Assert.Contains("characters long; the limit is", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ManyErrors_AreAllReportedAtOnce()
+    {
+        var text = """
+            schemaVersion: 1
+            rules:
+              - name: A
+                when:
+                  - match: case
+                    where: case.priorty == 'urgent'
+                then:
+                  - action: lgo
+              - name: B
+                when:
+                  - match: acount
+                then:
+                  - action: setField
+                    with: { record: case, field: x }
+            """;
+        var errors = Errors(text);
+        Assert.Equal(
+            [("A", 6, 21), ("A", 8, 17), ("B", 11, 16)],
+            errors.Take(3).Select(e => (e.Rule, e.Line, e.Column)));
+        Assert.True(errors.Count >= 4, string.Join(Environment.NewLine, errors));
+    }
+
+    [Fact]
+    public void JsonPack_ReportsPositionsInsideTheJson()
+    {
+        var json = """
+            {
+              "schemaVersion": 1,
+              "rules": [
+                { "name": "J", "when": [ { "match": "case", "where": "case.priorty == 'urgent'" } ],
+                  "then": [ { "action": "log", "with": { "message": "x" } } ] }
+              ]
+            }
+            """;
+        var error = Single(json);
+        Assert.Equal(("J", 4, 64), (error.Rule, error.Line, error.Column));
+        Assert.Contains("did you mean 'priority'?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BlockScalarExpression_PointsIntoTheRightLine()
+    {
+        var text = """
+            schemaVersion: 1
+            rules:
+              - name: R
+                when:
+                  - match: case
+                    where: |
+                      case.category == 'complaint'
+                      and case.priorty == 'urgent'
+                then:
+                  - action: log
+                    with: { message: hi }
+            """;
+        var error = Single(text);
+        Assert.Equal((8, 20), (error.Line, error.Column));
+    }
+
+    [Fact]
+    public void ConditionNotUsingItsOwnAlias_IsAnError()
+    {
+        var text = """
+            schemaVersion: 1
+            rules:
+              - name: R
+                when:
+                  - match: case
+                  - match: account
+                    where: case.priority == 'urgent'
+                then:
+                  - action: log
+                    with: { message: hi }
+            """;
+        Assert.Contains("does not use 'account'", Single(text).Message, StringComparison.Ordinal);
+    }
+}

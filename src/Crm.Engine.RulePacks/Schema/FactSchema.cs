@@ -109,48 +109,7 @@ internal static class Suggest
     public static string Hint(string unknown, IEnumerable<string> candidates)
     {
         var list = candidates.ToList();
-        var best = Closest(unknown, list);
+        var best = Suggestions.Closest(unknown, list);
         return best is not null ? $" (did you mean '{best}'?)" : list.Count is > 0 and <= 12 ? $" (known: {string.Join(", ", list.Order(StringComparer.Ordinal))})" : string.Empty;
-    }
-
-    public static string? Closest(string unknown, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var distance = Distance(unknown.ToUpperInvariant(), candidate.ToUpperInvariant());
-            if (distance < bestDistance)
-            {
-                bestDistance = distance;
-                best = candidate;
-            }
-        }
-
-        return bestDistance <= Math.Max(2, unknown.Length / 3) ? best : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 }

@@ -306,7 +306,7 @@ internal static partial class FieldRules
         }
 
         var near = field.Options.FirstOrDefault(o => string.Equals(o.Value, choice, StringComparison.OrdinalIgnoreCase))?.Value
-            ?? Closest(choice, field.Options.Select(o => o.Value));
+            ?? Suggestions.Closest(choice, field.Options.Select(o => o.Value));
         var hint = near is not null
             ? $" Did you mean '{near}'?"
             : $" Allowed: {string.Join(", ", field.Options.Select(o => o.Value))}.";
@@ -316,48 +316,6 @@ internal static partial class FieldRules
     private static bool HasOffset(string s) => s.EndsWith('Z') || s.EndsWith('z') || OffsetSuffix().IsMatch(s);
 
     public static string Truncate(string s) => s.Length <= 60 ? s : string.Concat(s.AsSpan(0, 57), "...");
-
-    /// <summary>The field name closest to an unknown one, for "did you mean" hints.</summary>
-    public static string? Closest(string unknown, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var distance = Distance(unknown.ToUpperInvariant(), candidate.ToUpperInvariant());
-            if (distance < bestDistance)
-            {
-                bestDistance = distance;
-                best = candidate;
-            }
-        }
-
-        return bestDistance <= Math.Max(2, unknown.Length / 3) ? best : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailShape();

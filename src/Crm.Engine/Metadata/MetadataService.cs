@@ -74,7 +74,7 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
         var entity = scope.Metadata.GetEntity(entityType);
         if (entity.FindField(fieldApiName) is null)
         {
-            var near = FieldRules.Closest(fieldApiName, entity.Fields.Select(f => f.ApiName));
+            var near = Suggestions.Closest(fieldApiName, entity.Fields.Select(f => f.ApiName));
             throw new CrmValidationException(new CrmValidationError(entityType, fieldApiName, null, "unknown_field",
                 $"{entityType} has no field '{fieldApiName}'.{(near is null ? string.Empty : $" Did you mean '{near}'?")}"));
         }

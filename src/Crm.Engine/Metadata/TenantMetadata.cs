@@ -37,7 +37,7 @@ internal sealed class TenantMetadata
             return entity;
         }
 
-        var near = FieldRules.Closest(entityType, _entities.Keys);
+        var near = Suggestions.Closest(entityType, _entities.Keys);
         throw new CrmNotFoundException($"Entity type '{entityType}'{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
     }
 

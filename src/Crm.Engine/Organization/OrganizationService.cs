@@ -196,7 +196,7 @@ internal sealed partial class OrganizationService(EngineRuntime runtime, CallerC
         if (found == 0)
         {
             var known = await c.QueryAsync<string>(new CommandDefinition("SELECT role_key FROM roles WHERE tenant_id = @tenant", new { tenant = Tenant }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            var near = FieldRules.Closest(roleKey ?? string.Empty, known);
+            var near = Suggestions.Closest(roleKey ?? string.Empty, known);
             throw new CrmValidationException(new CrmValidationError("role", "key", roleKey, "unknown_role",
                 $"role '{roleKey}' is not defined in this tenant.{(near is null ? " Define it first." : $" Did you mean '{near}'?")}"));
         }

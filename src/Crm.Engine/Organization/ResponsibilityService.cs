@@ -119,7 +119,7 @@ internal sealed class ResponsibilityService(WorkContext context) : IResponsibili
         var known = (await c.QueryAsync<string>(new CommandDefinition("SELECT role_key FROM roles WHERE tenant_id = @tenant", new { tenant = Tenant }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         if (!known.Contains(roleKey, StringComparer.Ordinal))
         {
-            var near = FieldRules.Closest(roleKey ?? string.Empty, known);
+            var near = Suggestions.Closest(roleKey ?? string.Empty, known);
             throw new CrmValidationException(new CrmValidationError("role", "key", roleKey, "unknown_role",
                 $"role '{roleKey}' is not defined in this tenant.{(near is null ? " Define it first." : $" Did you mean '{near}'?")}"));
         }

@@ -226,7 +226,7 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
         var definition = entity.FindField(field);
         if (definition is null)
         {
-            var near = FieldRules.Closest(field, entity.Fields.Select(f => f.ApiName).Concat(RecordColumns.Names));
+            var near = Suggestions.Closest(field, entity.Fields.Select(f => f.ApiName).Concat(RecordColumns.Names));
             _errors.Add(new CrmValidationError(entity.ApiName, field, null, "unknown_field",
                 $"{entity.ApiName} has no field '{field}'.{(near is null ? string.Empty : $" Did you mean '{near}'?")}"));
             return null;

@@ -298,7 +298,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
             var field = entity.FindField(key);
             if (field is null)
             {
-                var near = FieldRules.Closest(key, entity.Fields.Select(f => f.ApiName));
+                var near = Suggestions.Closest(key, entity.Fields.Select(f => f.ApiName));
                 errors.Add(new CrmValidationError(entity.ApiName, key, values[key], "unknown_field",
                     $"{entity.ApiName} has no field '{key}'.{(near is null ? " Add it as a custom field first." : $" Did you mean '{near}'?")}"));
             }

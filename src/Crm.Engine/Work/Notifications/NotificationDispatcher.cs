@@ -56,7 +56,7 @@ internal sealed partial class NotificationDispatcher(EngineRuntime runtime, Chan
     private async Task<bool> DeliverOneAsync(string tenant, string id, CancellationToken cancellationToken)
     {
         var claimedAt = runtime.Time.GetUtcNow();
-        ClaimedRow? row;
+        NotificationRow? row;
         await using (var connection = await runtime.Storage.OpenAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var tx = await runtime.Storage.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -68,7 +68,7 @@ internal sealed partial class NotificationDispatcher(EngineRuntime runtime, Chan
                 return false;
             }
 
-            row = await connection.QuerySingleAsync<ClaimedRow>(new CommandDefinition(
+            row = await connection.QuerySingleAsync<NotificationRow>(new CommandDefinition(
                 "SELECT id AS Id, idempotency_key AS IdempotencyKey, channel AS Channel, address AS Address, subject AS Subject, body AS Body, attempts AS Attempts, record_id AS RecordId " +
                 "FROM work_notifications WHERE tenant_id = @tenant AND id = @id", new { tenant, id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -129,23 +129,4 @@ internal sealed partial class NotificationDispatcher(EngineRuntime runtime, Chan
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification {Key} of tenant {Tenant} on channel {Channel}: attempt {Attempt} failed (gave up: {GaveUp}): {Error}")]
     private partial void LogFailed(string tenant, string key, string channel, int attempt, bool gaveUp, string error);
-
-    private sealed class ClaimedRow
-    {
-        public object Id { get; set; } = string.Empty;
-
-        public string IdempotencyKey { get; set; } = string.Empty;
-
-        public string Channel { get; set; } = string.Empty;
-
-        public string? Address { get; set; }
-
-        public string? Subject { get; set; }
-
-        public string Body { get; set; } = string.Empty;
-
-        public long Attempts { get; set; }
-
-        public object? RecordId { get; set; }
-    }
 }

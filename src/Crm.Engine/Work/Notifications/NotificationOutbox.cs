@@ -234,6 +234,9 @@ internal sealed class NotificationRow
 
     public object? SentAt { get; set; }
 
+    /// <summary>The record the notification is about, when the query selects it (the dispatcher does).</summary>
+    public object? RecordId { get; set; }
+
     public NotificationState ToState() => new(
         DbValues.ToGuid(Id), IdempotencyKey, Channel, Address, Subject, Body, Enum.Parse<NotificationStatus>(Status, ignoreCase: true), (int)Attempts, LastError,
         NextAttemptAt is null or DBNull ? null : DbValues.ToTime(NextAttemptAt), SentAt is null or DBNull ? null : DbValues.ToTime(SentAt));

@@ -75,4 +75,24 @@ public interface IBusinessCalendarService
     /// <returns>The calendar.</returns>
     /// <exception cref="Errors.CrmNotFoundException">No calendar has that key.</exception>
     Task<IBusinessCalendar> GetAsync(string key = BusinessCalendarDefinition.DefaultKey, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes a unit (and the units below it that have no calendar of their own) work by a calendar, e.g. a regional
+    /// office with its own hours and holidays.
+    /// </summary>
+    /// <param name="unitId">The organisation unit.</param>
+    /// <param name="key">The calendar's key, or <see langword="null"/> to let the unit inherit from its parent again.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when saved.</returns>
+    /// <exception cref="Errors.CrmValidationException">The unit or the calendar does not exist.</exception>
+    Task AssignToUnitAsync(Guid unitId, string? key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Loads the calendar a unit works by: its own, else the nearest ancestor's, else the tenant's default calendar.
+    /// </summary>
+    /// <param name="unitId">The organisation unit.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The calendar.</returns>
+    /// <exception cref="Errors.CrmValidationException">The unit does not exist.</exception>
+    Task<IBusinessCalendar> GetForUnitAsync(Guid unitId, CancellationToken cancellationToken = default);
 }

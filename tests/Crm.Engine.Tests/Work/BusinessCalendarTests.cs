@@ -177,4 +177,38 @@ public sealed class BusinessCalendarTests
         Assert.Equal([new DateOnly(2026, 4, 3)], service.Definition.Holidays);
         Assert.Equal(TimeSpan.FromHours(7), service.BusinessTimeBetween(Utc(2026, 3, 30, 0), Utc(2026, 3, 31, 0)));
     }
+
+    [Fact]
+    public async Task GetForUnitAsync_UnitsInheritNearestAssignedCalendar_ElseTenantDefault()
+    {
+        await using var host = await CrmTestHost.StartAsync();
+        var crm = await host.CreateTenantAsync("test", new TenantSettings("Europe/Berlin"));
+        var calendars = host.Work().Calendars;
+        var region = await crm.Organization.CreateUnitAsync("Region North");
+        var office = await crm.Organization.CreateUnitAsync("Office Hamburg", region.Id);
+        var other = await crm.Organization.CreateUnitAsync("Region South");
+        await calendars.SaveAsync(new BusinessCalendarDefinition
+        {
+            Key = "north",
+            TimeZone = "Europe/London",
+            WorkingHours = Enumerable.Range(1, 5).ToDictionary(d => (DayOfWeek)d, _ => (IReadOnlyList<WorkingInterval>)[new(new TimeOnly(7, 0), new TimeOnly(15, 0))]),
+        });
+
+        await calendars.AssignToUnitAsync(region.Id, "north");
+
+        // Monday 5 January 2026, 14:00 UTC + 2 business hours: London 07-15 ends the day at 15:00 UTC, so 1h left for Tuesday 07:00.
+        var start = Utc(2026, 1, 5, 14);
+        Assert.Equal(Utc(2026, 1, 6, 8), (await calendars.GetForUnitAsync(office.Id)).AddBusinessTime(start, TimeSpan.FromHours(2)));
+        // The other region has none: the tenant default, Berlin 09-17 (14:00 UTC = 15:00 CET, +2h = 17:00 CET = 16:00 UTC).
+        Assert.Equal(Utc(2026, 1, 5, 16), (await calendars.GetForUnitAsync(other.Id)).AddBusinessTime(start, TimeSpan.FromHours(2)));
+
+        await calendars.AssignToUnitAsync(region.Id, null);
+        Assert.Equal(Utc(2026, 1, 5, 16), (await calendars.GetForUnitAsync(office.Id)).AddBusinessTime(start, TimeSpan.FromHours(2)));
+
+        var unknownCalendar = await Assert.ThrowsAsync<CrmValidationException>(() => calendars.AssignToUnitAsync(region.Id, "nowhere"));
+        Assert.Contains(unknownCalendar.Errors, e => e.Field == "key" && Equals(e.Value, "nowhere"));
+        var unknownUnit = Guid.NewGuid();
+        var noUnit = await Assert.ThrowsAsync<CrmValidationException>(() => calendars.GetForUnitAsync(unknownUnit));
+        Assert.Contains(noUnit.Errors, e => e.EntityType == "unit" && Equals(e.Value, unknownUnit));
+    }
 }

@@ -53,6 +53,63 @@ internal sealed class BusinessCalendarService(WorkContext context) : IBusinessCa
         }, cancellationToken);
     }
 
+    public Task AssignToUnitAsync(Guid unitId, string? key, CancellationToken cancellationToken = default) =>
+        context.WriteAsync<bool>(async scope =>
+        {
+            var args = new { tenant = context.TenantId, unit = context.Dialect.IdParameter(unitId), key };
+            await EnsureUnitAsync(scope.Connection, scope.Transaction, unitId, cancellationToken).ConfigureAwait(false);
+            if (key is null)
+            {
+                await scope.Connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM work_unit_calendars WHERE tenant_id = @tenant AND unit_id = @unit", args, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                return true;
+            }
+
+            var stored = await scope.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM work_calendars WHERE tenant_id = @tenant AND calendar_key = @key", args, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (stored == 0 && key != BusinessCalendarDefinition.DefaultKey)
+            {
+                throw new CrmValidationException(new CrmValidationError("calendar", "key", key, "not_found", $"no business calendar '{key}' exists in this tenant; save it first."));
+            }
+
+            await scope.Connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO work_unit_calendars (tenant_id, unit_id, calendar_key) VALUES (@tenant, @unit, @key) " +
+                "ON CONFLICT (tenant_id, unit_id) DO UPDATE SET calendar_key = excluded.calendar_key", args, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public async Task<IBusinessCalendar> GetForUnitAsync(Guid unitId, CancellationToken cancellationToken = default)
+    {
+        var key = await context.ReadAsync(async (c, tx) =>
+        {
+            await EnsureUnitAsync(c, tx, unitId, cancellationToken).ConfigureAwait(false);
+            // The unit, then its ancestors (bounded, in case of a damaged tree): the nearest assignment wins.
+            return await c.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                """
+                WITH RECURSIVE chain (id, parent_id, depth) AS (
+                    SELECT id, parent_id, 0 FROM org_units WHERE tenant_id = @tenant AND id = @unit
+                    UNION ALL
+                    SELECT u.id, u.parent_id, chain.depth + 1 FROM org_units u JOIN chain ON u.tenant_id = @tenant AND u.id = chain.parent_id
+                    WHERE chain.depth < 100)
+                SELECT uc.calendar_key FROM chain JOIN work_unit_calendars uc ON uc.tenant_id = @tenant AND uc.unit_id = chain.id
+                ORDER BY chain.depth LIMIT 1
+                """,
+                new { tenant = context.TenantId, unit = context.Dialect.IdParameter(unitId) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(key ?? BusinessCalendarDefinition.DefaultKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnsureUnitAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, Guid unitId, CancellationToken cancellationToken)
+    {
+        var found = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM org_units WHERE tenant_id = @tenant AND id = @unit",
+            new { tenant = context.TenantId, unit = context.Dialect.IdParameter(unitId) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (found == 0)
+        {
+            throw new CrmValidationException(new CrmValidationError("unit", "id", unitId, "not_found", $"no organisation unit with id {unitId} exists in this tenant."));
+        }
+    }
+
     private static TimeZoneInfo FindZone(string id, string calendar)
     {
         try

@@ -122,4 +122,13 @@ public interface IWorkQueueService
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The item.</returns>
     Task<QueueItem> CompleteAsync(Guid itemId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists a queue's items, oldest first: what waits, what is assigned to whom, what was completed.</summary>
+    /// <param name="queueId">The queue.</param>
+    /// <param name="status">Only items in this status, or <see langword="null"/> for all.</param>
+    /// <param name="assignedTo">Only items assigned to this user, or <see langword="null"/> for anyone's.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The items.</returns>
+    /// <exception cref="Errors.CrmValidationException">The queue does not exist.</exception>
+    Task<IReadOnlyList<QueueItem>> ListItemsAsync(Guid queueId, QueueItemStatus? status = null, Guid? assignedTo = null, CancellationToken cancellationToken = default);
 }

@@ -52,6 +52,30 @@ public sealed class QueueTests
         Assert.Equal(items, members.Sum(m => m.OpenItems));
     }
 
+    [Fact]
+    public async Task ListItemsAsync_ByStatusAndAssignee_ShowsTheQueueOldestFirst()
+    {
+        await using var host = await CrmTestHost.StartAsync();
+        await host.CreateTenantAsync();
+        var users = await UsersAsync(host, 2);
+        var queues = host.Work().Queues;
+        var queue = await queues.CreateQueueAsync("complaints", AssignmentStrategy.RoundRobin);
+        await queues.AddMemberAsync(queue.Id, users[0]);
+        var first = await queues.AddItemAsync(queue.Id, Guid.NewGuid());
+        host.Clock.Advance(TimeSpan.FromMinutes(1));
+        var second = await queues.AddItemAsync(queue.Id, Guid.NewGuid());
+        host.Clock.Advance(TimeSpan.FromMinutes(1));
+        var third = await queues.PickAsync((await queues.AddItemAsync(queue.Id, Guid.NewGuid())).Id, users[0]);
+        await queues.CompleteAsync(second.Id);
+
+        Assert.Equal([first.Id, second.Id, third.Id], (await queues.ListItemsAsync(queue.Id)).Select(i => i.Id));
+        Assert.Equal([first.Id], (await queues.ListItemsAsync(queue.Id, QueueItemStatus.Waiting)).Select(i => i.Id));
+        Assert.Equal([second.Id], (await queues.ListItemsAsync(queue.Id, QueueItemStatus.Completed)).Select(i => i.Id));
+        Assert.Equal([third.Id], (await queues.ListItemsAsync(queue.Id, assignedTo: users[0])).Select(i => i.Id));
+        Assert.Empty(await queues.ListItemsAsync(queue.Id, assignedTo: users[1]));
+        await Assert.ThrowsAsync<CrmValidationException>(() => queues.ListItemsAsync(Guid.NewGuid()));
+    }
+
     private static async Task<List<string>> AssignmentOrderAsync(CrmTestHost host)
     {
         await using var connection = new SqliteConnection($"Data Source={host.DatabasePath}");

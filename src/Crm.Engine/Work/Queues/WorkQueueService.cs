@@ -81,6 +81,18 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
             return [.. (await Members(c, tx, queueId, cancellationToken).ConfigureAwait(false)).Select(m => new QueueMember(m.UserId, m.Skills, m.Languages, m.OpenItems))];
         }, cancellationToken);
 
+    public Task<IReadOnlyList<QueueItem>> ListItemsAsync(Guid queueId, QueueItemStatus? status = null, Guid? assignedTo = null, CancellationToken cancellationToken = default) =>
+        context.ReadAsync<IReadOnlyList<QueueItem>>(async (c, tx) =>
+        {
+            await GetQueueAsync(c, tx, queueId, cancellationToken).ConfigureAwait(false);
+            var rows = await c.QueryAsync<ItemRow>(new CommandDefinition(
+                $"SELECT {ItemColumns} FROM work_queue_items WHERE tenant_id = @tenant AND queue_id = @queue " +
+                "AND (@status IS NULL OR status = @status) AND (@user IS NULL OR assigned_to = @user) ORDER BY created_at, id",
+                new { tenant = Tenant, queue = context.Id(queueId), status = status?.ToString().ToLowerInvariant(), user = assignedTo is { } u ? context.Id(u) : null },
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return [.. rows.Select(ToItem)];
+        }, cancellationToken);
+
     public Task<QueueItem> AddItemAsync(Guid queueId, Guid recordId, string? skill = null, string? language = null, CancellationToken cancellationToken = default) =>
         context.WriteAsync(scope => AddItemInScopeAsync(scope, queueId, recordId, skill, language, cancellationToken), cancellationToken);
 
@@ -210,9 +222,12 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         var row = await scope.Connection.QuerySingleOrDefaultAsync<ItemRow>(new CommandDefinition(
             $"SELECT {ItemColumns} FROM work_queue_items WHERE tenant_id = @tenant AND id = @id", new { tenant = Tenant, id = context.Id(itemId) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)
             ?? throw new CrmValidationException(new CrmValidationError("queueItem", "id", itemId, "not_found", $"no queue item with id {itemId} exists in this tenant."));
-        return new QueueItem(DbValues.ToGuid(row.Id), DbValues.ToGuid(row.QueueId), DbValues.ToGuid(row.RecordId), row.Skill, row.Language,
-            Enum.Parse<QueueItemStatus>(row.Status, ignoreCase: true), DbValues.ToNullableGuid(row.AssignedTo));
+        return ToItem(row);
     }
+
+    private static QueueItem ToItem(ItemRow row) =>
+        new(DbValues.ToGuid(row.Id), DbValues.ToGuid(row.QueueId), DbValues.ToGuid(row.RecordId), row.Skill, row.Language,
+            Enum.Parse<QueueItemStatus>(row.Status, ignoreCase: true), DbValues.ToNullableGuid(row.AssignedTo));
 
     private async Task<List<MemberRow>> Members(DbConnection c, DbTransaction? tx, Guid queueId, CancellationToken cancellationToken) =>
         [.. (await c.QueryAsync<(object UserId, string Skills, string Languages, long OpenItems, long LastAssignedSeq)>(new CommandDefinition(

@@ -127,7 +127,15 @@ public sealed class Activation : IMatch
     internal Activation(IRuleDefinition rule, IReadOnlyList<IFactMatch> facts, ActionTrigger trigger)
     {
         Rule = rule;
-        Facts = facts;
+        _facts = facts;
+        Trigger = trigger;
+    }
+
+    // The matches are built from Branch and Token on first use (each reads its fact's current value, so when they
+    // are built does not matter).
+    internal Activation(IRuleDefinition rule, ActionTrigger trigger)
+    {
+        Rule = rule;
         Trigger = trigger;
     }
 
@@ -135,7 +143,13 @@ public sealed class Activation : IMatch
     public IRuleDefinition Rule { get; }
 
     /// <inheritdoc />
-    public IReadOnlyList<IFactMatch> Facts { get; internal set; }
+    public IReadOnlyList<IFactMatch> Facts
+    {
+        get => _facts ??= Rete.Session.Matches(Branch, Token);
+        internal set => _facts = value;
+    }
+
+    private IReadOnlyList<IFactMatch>? _facts;
 
     /// <inheritdoc />
     public ActionTrigger Trigger { get; internal set; }
@@ -153,13 +167,20 @@ public sealed class Activation : IMatch
 
     internal bool IsQueued { get; set; }
 
+    internal int QueueIndex { get; set; } = -1;
+
     internal bool HasFired { get; set; }
 
     internal bool IsDeleted { get; set; }
 
     internal object?[]? FiredKeys { get; set; }
 
-    internal Dictionary<object, object> Linked { get; } = [];
+    private Dictionary<object, object>? _linked;
+
+    // Created on first use: most activations never link a fact.
+    internal Dictionary<object, object> Linked => _linked ??= [];
+
+    internal bool HasLinked => _linked is { Count: > 0 };
 
     /// <inheritdoc />
     public override string ToString() => $"{Rule.Name}({string.Join(", ", Facts.Select(f => f.Value))})";

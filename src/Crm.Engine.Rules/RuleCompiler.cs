@@ -52,6 +52,9 @@ internal sealed class NetworkBuilder
     private readonly List<CompiledRule> _rules = [];
     private int _memoryCount;
 
+    // Nodes whose state lives in the session's shared node memory (alpha memories, root joins, terminals) are numbered apart.
+    private int _nodeIds;
+
     /// <summary>Number of distinct expressions compiled (tests check sharing with it).</summary>
     public int CompiledExpressionCount => _compiled.Count;
 
@@ -59,7 +62,7 @@ internal sealed class NetworkBuilder
 
     public void AddRule(IRuleDefinition definition)
     {
-        var rule = new CompiledRule(definition);
+        var rule = new CompiledRule(definition, _rules.Count);
         var index = 0;
         foreach (var elements in Expand(definition.LeftHandSide))
         {
@@ -115,7 +118,8 @@ internal sealed class NetworkBuilder
                 case PatternElement { Source: null } pattern:
                 {
                     var (memory, key, beta, all) = BuildFactPattern(rule, pattern, slotByName);
-                    var node = new JoinNode(_memoryCount++, key, beta);
+                    var isRoot = slots.Count == 0 && branch.Steps.Count == 0 && key is null && beta.Count == 0;
+                    var node = new JoinNode(isRoot ? _nodeIds++ : _memoryCount++, key, beta, isRoot);
                     memory.Sinks.Add(node);
                     link(node);
                     link = next => node.Next = next;
@@ -150,7 +154,7 @@ internal sealed class NetworkBuilder
             }
         }
 
-        var terminal = new TerminalNode(_memoryCount++, branch);
+        var terminal = new TerminalNode(_nodeIds++, branch);
         link(terminal);
         CompileActions(rule, branch, slotByName);
         foreach (var filter in rule.Definition.FilterGroup.Filters)
@@ -263,7 +267,7 @@ internal sealed class NetworkBuilder
             AddRule(node, rule);
         }
 
-        return node.Memory ??= new AlphaMemoryNode(_memoryCount++);
+        return node.Memory ??= new AlphaMemoryNode(_nodeIds++);
 
         static void AddRule(AlphaNode node, CompiledRule rule)
         {

@@ -77,10 +77,10 @@ internal sealed class SelectionNode(CompiledExpression condition) : AlphaNode
     public CompiledExpression Condition { get; } = condition;
 
     protected override bool Accepts(Session session, Fact fact) =>
-        session.Evaluate(Condition, [fact.Object], Rules) is true;
+        session.Test1(Condition, fact.Object, Rules);
 }
 
-/// <summary>Facts that passed an alpha path; feeds the right input of beta nodes.</summary>
+/// <summary>Facts that passed an alpha path; feeds the right input of beta nodes. Its memory (a set of facts) lives in the session's shared node memory.</summary>
 internal sealed class AlphaMemoryNode(int memoryIndex)
 {
     public int MemoryIndex { get; } = memoryIndex;
@@ -89,8 +89,8 @@ internal sealed class AlphaMemoryNode(int memoryIndex)
 
     public void Assert(Session session, Fact fact)
     {
-        var memory = session.GetMemory<HashSet<Fact>>(MemoryIndex);
-        if (!memory.Add(fact))
+        session.NodeMemorySlot(MemoryIndex, fact, out var exists);
+        if (exists)
         {
             Update(session, fact);
             return;
@@ -104,8 +104,7 @@ internal sealed class AlphaMemoryNode(int memoryIndex)
 
     public void Update(Session session, Fact fact)
     {
-        var memory = session.GetMemory<HashSet<Fact>>(MemoryIndex);
-        if (!memory.Contains(fact))
+        if (!session.NodeMemoryTryGet(MemoryIndex, fact, out _))
         {
             Assert(session, fact);
             return;
@@ -119,8 +118,7 @@ internal sealed class AlphaMemoryNode(int memoryIndex)
 
     public void Retract(Session session, Fact fact)
     {
-        var memory = session.GetMemory<HashSet<Fact>>(MemoryIndex);
-        if (!memory.Remove(fact))
+        if (!session.NodeMemoryRemove(MemoryIndex, fact, out _))
         {
             return;
         }

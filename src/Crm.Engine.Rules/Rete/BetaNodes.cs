@@ -46,10 +46,12 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
 {
     public ILeftSink Next { get; set; } = null!;
 
+    protected int MemoryIndex => memoryIndex;
+
     /// <summary>Whether both memories are hash-indexed by an equality key (tests and diagnostics).</summary>
     public bool IsHashed => key is not null;
 
-    public void LeftAssert(Session session, Token token)
+    public virtual void LeftAssert(Session session, Token token)
     {
         var m = Memory(session);
         IndexLeft(session, m, token);
@@ -121,7 +123,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
         OnLeftRetract(session, m, token, old);
     }
 
-    public void RightAssert(Session session, Fact fact)
+    public virtual void RightAssert(Session session, Fact fact)
     {
         var m = Memory(session);
         if (m.Right.ContainsKey(fact))
@@ -144,7 +146,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
         }
     }
 
-    public void RightUpdate(Session session, Fact fact)
+    public virtual void RightUpdate(Session session, Fact fact)
     {
         var m = Memory(session);
         if (!m.Right.TryGetValue(fact, out var old))
@@ -188,7 +190,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
         }
     }
 
-    public void RightRetract(Session session, Fact fact)
+    public virtual void RightRetract(Session session, Fact fact)
     {
         var m = Memory(session);
         if (!m.Right.Remove(fact, out var old))
@@ -308,10 +310,90 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     }
 }
 
-internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<BoundExpression> conditions) : MatchNode(memoryIndex, key, conditions)
+internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<BoundExpression> conditions, bool isRoot = false) : MatchNode(memoryIndex, key, conditions)
 {
+    /// <summary>
+    /// First node of a branch without join conditions: its only left token is the empty one (present from session
+    /// creation, never updated or retracted), so every right fact simply extends it. Such a node needs no left memory,
+    /// no seeding when a session is created, and only a fact → child token map.
+    /// </summary>
+    public bool IsRoot { get; } = isRoot && key is null && conditions.Count == 0;
+
+    public override void LeftAssert(Session session, Token token)
+    {
+        if (!IsRoot)
+        {
+            base.LeftAssert(session, token);
+        }
+    }
+
+    public override void RightAssert(Session session, Fact fact)
+    {
+        if (!IsRoot)
+        {
+            base.RightAssert(session, fact);
+            return;
+        }
+
+        ref var slot = ref session.NodeMemorySlot(MemoryIndex, fact, out var exists);
+        if (exists)
+        {
+            Next.LeftUpdate(session, (Token)slot!);
+            return;
+        }
+
+        var child = Token.Empty.Extend(fact);
+        slot = child;
+        Next.LeftAssert(session, child);
+    }
+
+    public override void RightUpdate(Session session, Fact fact)
+    {
+        if (!IsRoot)
+        {
+            base.RightUpdate(session, fact);
+            return;
+        }
+
+        if (session.NodeMemoryTryGet(MemoryIndex, fact, out var child))
+        {
+            Next.LeftUpdate(session, (Token)child!);
+        }
+        else
+        {
+            RightAssert(session, fact);
+        }
+    }
+
+    public override void RightRetract(Session session, Fact fact)
+    {
+        if (!IsRoot)
+        {
+            base.RightRetract(session, fact);
+            return;
+        }
+
+        if (session.NodeMemoryRemove(MemoryIndex, fact, out var child))
+        {
+            Next.LeftRetract(session, (Token)child!);
+        }
+    }
+
     protected override void OnLeftAssert(Session session, MatchMemory m, Token token, HashSet<Fact> matches)
     {
+        // A copy, as downstream nodes run while we iterate (a single match needs none).
+        if (matches.Count == 1)
+        {
+            Fact? single = null;
+            foreach (var fact in matches)
+            {
+                single = fact;
+            }
+
+            OnPairAdded(session, m, token, single!);
+            return;
+        }
+
         foreach (var fact in matches.ToList())
         {
             OnPairAdded(session, m, token, fact);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Crm.Engine.Rules.RuleModel;
 
 namespace Crm.Engine.Rules.Rete;
@@ -37,6 +38,23 @@ internal sealed class Token(Fact?[] facts)
     }
 }
 
+/// <summary>Key of the session's shared node memory: a node and one fact or token it holds (compared by reference).</summary>
+internal readonly struct NodeKey(int node, object item) : IEquatable<NodeKey>
+{
+    private readonly int _node = node;
+    private readonly object _item = item;
+
+    public static bool operator ==(NodeKey left, NodeKey right) => left.Equals(right);
+
+    public static bool operator !=(NodeKey left, NodeKey right) => !left.Equals(right);
+
+    public bool Equals(NodeKey other) => _node == other._node && ReferenceEquals(_item, other._item);
+
+    public override bool Equals(object? obj) => obj is NodeKey other && Equals(other);
+
+    public override int GetHashCode() => (_node * -1521134295) ^ RuntimeHelpers.GetHashCode(_item);
+}
+
 internal interface ILeftSink
 {
     void LeftAssert(Session session, Token token);
@@ -62,18 +80,28 @@ internal sealed class BoundExpression(CompiledExpression expression, int[] slots
 
     public IReadOnlyList<IRuleDefinition> Rules { get; } = rules;
 
-    public object? Invoke(Session session, Token token, object? candidate)
+    public object? Invoke(Session session, Token token, object? candidate) =>
+        slots.Length == 1 && Expression.IsUnary
+            ? session.Evaluate1(Expression, Arg(token, candidate, 0), Rules)
+            : session.Evaluate(Expression, Args(token, candidate), Rules);
+
+    public bool Test(Session session, Token token, object? candidate) =>
+        slots.Length == 1 && Expression.IsUnary
+            ? session.Test1(Expression, Arg(token, candidate, 0), Rules)
+            : session.Test(Expression, Args(token, candidate), Rules);
+
+    private object? Arg(Token token, object? candidate, int i) => slots[i] < 0 ? candidate : token.Facts[slots[i]]?.Object;
+
+    private object?[] Args(Token token, object? candidate)
     {
         var args = new object?[slots.Length];
         for (var i = 0; i < slots.Length; i++)
         {
-            args[i] = slots[i] < 0 ? candidate : token.Facts[slots[i]]?.Object;
+            args[i] = Arg(token, candidate, i);
         }
 
-        return session.Evaluate(Expression, args, Rules);
+        return args;
     }
-
-    public bool Test(Session session, Token token, object? candidate) => Invoke(session, token, candidate) is true;
 }
 
 internal static class MemoryExtensions

@@ -147,18 +147,30 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
 internal sealed class CompiledExpression
 {
     // Exactly one delegate is compiled per expression: single-parameter lambdas (most conditions and join keys) get a
-    // direct one-argument delegate, the others one over an argument array.
+    // direct one-argument delegate, the others one over an argument array. Boolean lambdas (conditions) return bool
+    // unboxed, so testing a condition allocates nothing.
     private readonly Func<object?[], object?>? _invoke;
     private readonly Func<object?, object?>? _invoke1;
+    private readonly Func<object?[], bool>? _test;
+    private readonly Func<object?, bool>? _test1;
 
     public CompiledExpression(LambdaExpression lambda)
     {
         Lambda = lambda;
+        var isBool = lambda.ReturnType == typeof(bool);
         if (lambda.Parameters.Count == 1)
         {
             var arg = Expression.Parameter(typeof(object), "arg");
             var body1 = new Replacer(new Dictionary<ParameterExpression, Expression> { [lambda.Parameters[0]] = Expression.Convert(arg, lambda.Parameters[0].Type) }).Visit(lambda.Body);
-            _invoke1 = Expression.Lambda<Func<object?, object?>>(Box(body1), arg).Compile();
+            if (isBool)
+            {
+                _test1 = Expression.Lambda<Func<object?, bool>>(body1, arg).Compile();
+            }
+            else
+            {
+                _invoke1 = Expression.Lambda<Func<object?, object?>>(Box(body1), arg).Compile();
+            }
+
             return;
         }
 
@@ -166,14 +178,43 @@ internal sealed class CompiledExpression
         var map = lambda.Parameters.Select((p, i) => (p, (Expression)Expression.Convert(Expression.ArrayIndex(args, Expression.Constant(i)), p.Type)))
             .ToDictionary(x => x.p, x => x.Item2);
         var body = new Replacer(map).Visit(lambda.Body);
-        _invoke = Expression.Lambda<Func<object?[], object?>>(Box(body), args).Compile();
+        if (isBool)
+        {
+            _test = Expression.Lambda<Func<object?[], bool>>(body, args).Compile();
+        }
+        else
+        {
+            _invoke = Expression.Lambda<Func<object?[], object?>>(Box(body), args).Compile();
+        }
     }
 
     public LambdaExpression Lambda { get; }
 
-    public object? Invoke(object?[] args) => _invoke1 is not null ? _invoke1(args[0]) : _invoke!(args);
+    /// <summary>Whether the lambda has exactly one parameter (then <see cref="Invoke1"/> and <see cref="Test1"/> need no argument array).</summary>
+    public bool IsUnary => _invoke1 is not null || _test1 is not null;
 
-    public object? Invoke1(object? arg) => _invoke1 is not null ? _invoke1(arg) : _invoke!([arg]);
+    public object? Invoke(object?[] args) =>
+        _invoke1 is not null ? _invoke1(args[0])
+        : _test1 is not null ? _test1(args[0])
+        : _test is not null ? _test(args)
+        : _invoke!(args);
+
+    public object? Invoke1(object? arg) =>
+        _invoke1 is not null ? _invoke1(arg)
+        : _test1 is not null ? _test1(arg)
+        : Invoke([arg]);
+
+    /// <summary>Whether the expression yields <see langword="true"/> (same as <c>Invoke(args) is true</c>).</summary>
+    public bool Test(object?[] args) =>
+        _test is not null ? _test(args)
+        : _test1 is not null ? _test1(args[0])
+        : Invoke(args) is true;
+
+    /// <summary>Whether the single-argument expression yields <see langword="true"/> (same as <c>Invoke1(arg) is true</c>).</summary>
+    public bool Test1(object? arg) =>
+        _test1 is not null ? _test1(arg)
+        : _test is not null ? _test([arg])
+        : Invoke1(arg) is true;
 
     private static Expression Box(Expression body) =>
         body.Type == typeof(void) ? Expression.Block(body, Expression.Constant(null)) : Expression.Convert(body, typeof(object));

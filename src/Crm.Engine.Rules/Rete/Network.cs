@@ -49,9 +49,12 @@ internal sealed class CompiledBranch(CompiledRule rule, int index, IReadOnlyList
     public List<BoundExpression> ChangeKeys { get; } = [];
 }
 
-internal sealed class CompiledRule(IRuleDefinition definition)
+internal sealed class CompiledRule(IRuleDefinition definition, int index)
 {
     public IRuleDefinition Definition { get; } = definition;
+
+    /// <summary>Position in <see cref="ReteNetwork.Rules"/>.</summary>
+    public int Index { get; } = index;
 
     public List<CompiledBranch> Branches { get; } = [];
 
@@ -71,6 +74,15 @@ internal sealed class ReteNetwork(IReadOnlyList<TypeNode> typeNodes, IReadOnlyLi
 
     public int MemoryCount { get; } = memoryCount;
 
+    /// <summary>
+    /// Initial capacity of a new session's shared node memory: the largest size earlier sessions reached when they
+    /// fired (capped), so typical sessions do not regrow it. Written racily by many sessions; any value is correct.
+    /// </summary>
+    public int NodeMemoryCapacity { get; set; }
+
+    /// <summary>First nodes of the branches that must see the empty token when a session starts (root joins need not).</summary>
+    public ILeftSink[] Seeds { get; } = [.. rules.SelectMany(r => r.Branches).Select(b => b.First).Where(f => f is not JoinNode { IsRoot: true })];
+
     public TypeNode[] TypeNodesFor(Type type) =>
-        _typeCache.GetOrAdd(type, t => [.. typeNodes.Where(n => n.Type.IsAssignableFrom(t))]);
+        _typeCache.TryGetValue(type, out var nodes) ? nodes : _typeCache.GetOrAdd(type, t => [.. typeNodes.Where(n => n.Type.IsAssignableFrom(t))]);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Linq.Expressions;
 using Crm.Engine.Rules.Diagnostics;
 using Crm.Engine.Rules.Extensibility;
@@ -32,15 +33,21 @@ internal sealed class Session : ISession, IAgenda
     /// <summary>Result of an expression whose failure a handler marked as handled.</summary>
     public static readonly object Failed = new();
 
+    private const int MaxNodeMemoryCapacity = 4096;
+
     private readonly ReteNetwork _network;
     private readonly object?[] _memories;
+    private readonly Dictionary<NodeKey, object?> _nodeMemory;
     private readonly Dictionary<object, Fact> _facts = new(FactIdentityComparer.Instance);
-    private readonly SortedSet<Activation> _agenda = new(AgendaOrder.Instance);
+    private readonly AgendaQueue _agenda = new();
     private readonly List<IAgendaFilter> _filters = [];
     private readonly Dictionary<IRuleDefinition, List<IAgendaFilter>> _ruleFilters = [];
     private readonly Queue<Action> _deferred = new();
     private readonly List<FiringRecord> _firings = [];
     private readonly EventAggregator _events;
+    private AgendaContext? _agendaContext;
+    private RuleCount[]? _perRule;
+    private bool _firing;
     private long _factIds;
     private long _syntheticIds;
     private long _recency;
@@ -50,17 +57,21 @@ internal sealed class Session : ISession, IAgenda
     public Session(ReteNetwork network, EventAggregator factoryEvents, IDependencyResolver resolver, IActionInterceptor? interceptor)
     {
         _network = network;
-        _memories = new object?[network.MemoryCount];
+        _memories = network.MemoryCount == 0 ? [] : new object?[network.MemoryCount];
+        _nodeMemory = new(network.NodeMemoryCapacity);
         _events = new EventAggregator(factoryEvents);
         DependencyResolver = resolver;
         ActionInterceptor = interceptor;
-        Propagate(() =>
+        if (network.Seeds.Length > 0)
         {
-            foreach (var branch in network.Rules.SelectMany(r => r.Branches))
+            Propagate(() =>
             {
-                branch.First.LeftAssert(this, Token.Empty);
-            }
-        });
+                foreach (var first in network.Seeds)
+                {
+                    first.LeftAssert(this, Token.Empty);
+                }
+            });
+        }
     }
 
     public IAgenda Agenda => this;
@@ -84,6 +95,18 @@ internal sealed class Session : ISession, IAgenda
     public T GetMemory<T>(int index)
         where T : class, new() => (T)(_memories[index] ??= new T());
 
+    // Memories of alpha memories (fact sets), root joins (fact → token) and terminals (token → activation) share one
+    // dictionary, so a session allocates nothing for the nodes a fact never reaches. None of them is ever enumerated.
+    // The returned reference is valid only until the shared node memory next changes.
+    public ref object? NodeMemorySlot(int node, object item, out bool exists) =>
+        ref CollectionsMarshal.GetValueRefOrAddDefault(_nodeMemory, new NodeKey(node, item), out exists);
+
+    public bool NodeMemoryTryGet(int node, object item, out object? value) => _nodeMemory.TryGetValue(new NodeKey(node, item), out value);
+
+    public void NodeMemorySet(int node, object item, object? value) => _nodeMemory[new NodeKey(node, item)] = value;
+
+    public bool NodeMemoryRemove(int node, object item, out object? value) => _nodeMemory.Remove(new NodeKey(node, item), out value);
+
     public T GetMemory<T>(int index, Func<T> create)
         where T : class => (T)(_memories[index] ??= create());
 
@@ -104,20 +127,79 @@ internal sealed class Session : ISession, IAgenda
         }
         catch (Exception e)
         {
-            var facts = args.ToArray();
-            var handler = new LhsExpressionErrorEventArgs(e, expression.Lambda, args, rules, facts);
-            _events.LhsExpressionFailed(this, handler);
-            if (handler.IsHandled)
-            {
-                return Failed;
-            }
-
-            throw new RuleLhsExpressionEvaluationException(
-                $"Failed to evaluate condition '{expression.Lambda}' of rule(s) {string.Join(", ", rules.Select(r => $"'{r.Name}'"))} with ({string.Join(", ", args)}): {e.Message}",
-                string.Join(", ", rules.Select(r => r.Name)),
-                expression.Lambda,
-                e);
+            return Fail(e, expression, args, rules);
         }
+    }
+
+    /// <summary><c>Evaluate(expression, [arg], rules)</c> without the argument array.</summary>
+    public object? Evaluate1(CompiledExpression expression, object? arg, IReadOnlyList<IRuleDefinition> rules)
+    {
+        try
+        {
+            return expression.Invoke1(arg);
+        }
+        catch (Exception) when (Explaining)
+        {
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            return Fail(e, expression, [arg], rules);
+        }
+    }
+
+    /// <summary><c>Evaluate(expression, args, rules) is true</c> without boxing the result.</summary>
+    public bool Test(CompiledExpression expression, object?[] args, IReadOnlyList<IRuleDefinition> rules)
+    {
+        try
+        {
+            return expression.Test(args);
+        }
+        catch (Exception) when (Explaining)
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            Fail(e, expression, args, rules);
+            return false;
+        }
+    }
+
+    /// <summary><c>Evaluate(expression, [arg], rules) is true</c> without the argument array or boxing.</summary>
+    public bool Test1(CompiledExpression expression, object? arg, IReadOnlyList<IRuleDefinition> rules)
+    {
+        try
+        {
+            return expression.Test1(arg);
+        }
+        catch (Exception) when (Explaining)
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            Fail(e, expression, [arg], rules);
+            return false;
+        }
+    }
+
+    // A failed expression: raise the event; handled → Failed, else throw.
+    private object Fail(Exception e, CompiledExpression expression, object?[] args, IReadOnlyList<IRuleDefinition> rules)
+    {
+        var facts = args.ToArray();
+        var handler = new LhsExpressionErrorEventArgs(e, expression.Lambda, args, rules, facts);
+        _events.LhsExpressionFailed(this, handler);
+        if (handler.IsHandled)
+        {
+            return Failed;
+        }
+
+        throw new RuleLhsExpressionEvaluationException(
+            $"Failed to evaluate condition '{expression.Lambda}' of rule(s) {string.Join(", ", rules.Select(r => $"'{r.Name}'"))} with ({string.Join(", ", args)}): {e.Message}",
+            string.Join(", ", rules.Select(r => r.Name)),
+            expression.Lambda,
+            e);
     }
 
     // ---- working memory ----
@@ -229,13 +311,20 @@ internal sealed class Session : ISession, IAgenda
         _events.FactInserting(this, value);
         var fact = new Fact(++_factIds, value) { Source = source, LinkedKey = linkedKey };
         _facts.Add(value, fact);
-        Propagate(() =>
+        _depth++;
+        try
         {
             foreach (var node in _network.TypeNodesFor(value.GetType()))
             {
                 node.Assert(this, fact);
             }
-        });
+        }
+        finally
+        {
+            _depth--;
+        }
+
+        RunDeferred();
         _events.FactInserted(this, value);
     }
 
@@ -251,13 +340,20 @@ internal sealed class Session : ISession, IAgenda
             fact.Object = value;
         }
 
-        Propagate(() =>
+        _depth++;
+        try
         {
             foreach (var node in _network.TypeNodesFor(value.GetType()))
             {
                 node.Update(this, fact);
             }
-        });
+        }
+        finally
+        {
+            _depth--;
+        }
+
+        RunDeferred();
         _events.FactUpdated(this, value);
     }
 
@@ -267,13 +363,20 @@ internal sealed class Session : ISession, IAgenda
         _events.FactRetracting(this, fact.Object!);
         _facts.Remove(value);
         fact.Source?.Linked.Remove(fact.LinkedKey!);
-        Propagate(() =>
+        _depth++;
+        try
         {
             foreach (var node in _network.TypeNodesFor(fact.Object!.GetType()))
             {
                 node.Retract(this, fact);
             }
-        });
+        }
+        finally
+        {
+            _depth--;
+        }
+
+        RunDeferred();
         _events.FactRetracted(this, fact.Object!);
     }
 
@@ -303,6 +406,11 @@ internal sealed class Session : ISession, IAgenda
             _depth--;
         }
 
+        RunDeferred();
+    }
+
+    private void RunDeferred()
+    {
         if (_depth == 0)
         {
             while (_deferred.TryDequeue(out var next))
@@ -313,10 +421,19 @@ internal sealed class Session : ISession, IAgenda
     }
 
     // ---- agenda ----
-    public static Activation CreateActivation(CompiledBranch branch, Token token)
+    public static Activation CreateActivation(CompiledBranch branch, Token token) =>
+        new(branch.Rule.Definition, ActionTrigger.Activated) { Branch = branch, Token = token };
+
+    public static IFactMatch[] Matches(CompiledBranch branch, Token token)
     {
-        IFactMatch[] matches = [.. branch.Slots.Select((d, i) => new FactMatch(d, token.Facts[i]))];
-        return new Activation(branch.Rule.Definition, matches, ActionTrigger.Activated) { Branch = branch, Token = token };
+        var slots = branch.Slots;
+        var matches = new IFactMatch[slots.Count];
+        for (var i = 0; i < matches.Length; i++)
+        {
+            matches[i] = new FactMatch(slots[i], token.Facts[i]);
+        }
+
+        return matches;
     }
 
     public void OnActivationCreated(Activation activation)
@@ -361,7 +478,7 @@ internal sealed class Session : ISession, IAgenda
             Enqueue(activation);
         }
 
-        if (activation.Linked.Count > 0)
+        if (activation.HasLinked)
         {
             // Linked facts follow their activation: when the match goes away, so do the facts it produced.
             var linked = activation.Linked.Values.ToList();
@@ -396,25 +513,46 @@ internal sealed class Session : ISession, IAgenda
 
     private bool Accepted(Activation activation)
     {
-        if (!activation.Branch.Predicates.All(p => p.Test(this, activation.Token, null)))
+        foreach (var predicate in activation.Branch.Predicates)
         {
-            return false;
+            if (!predicate.Test(this, activation.Token, null))
+            {
+                return false;
+            }
         }
 
-        var context = new AgendaContext(this);
-        return _filters.All(f => f.Accept(context, activation))
-            && (!_ruleFilters.TryGetValue(activation.Rule, out var filters) || filters.All(f => f.Accept(context, activation)));
+        if (_filters.Count == 0 && _ruleFilters.Count == 0)
+        {
+            return true;
+        }
+
+        var context = _agendaContext ??= new AgendaContext(this);
+        foreach (var filter in _filters)
+        {
+            if (!filter.Accept(context, activation))
+            {
+                return false;
+            }
+        }
+
+        if (_ruleFilters.TryGetValue(activation.Rule, out var filters))
+        {
+            foreach (var filter in filters)
+            {
+                if (!filter.Accept(context, activation))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
-    public Activation Peek() => _agenda.Count > 0 ? _agenda.Min! : throw new InvalidOperationException("The agenda is empty.");
+    public Activation Peek() => _agenda.Count > 0 ? _agenda.Min : throw new InvalidOperationException("The agenda is empty.");
 
     public void Clear()
     {
-        foreach (var activation in _agenda)
-        {
-            activation.IsQueued = false;
-        }
-
         _agenda.Clear();
     }
 
@@ -437,20 +575,58 @@ internal sealed class Session : ISession, IAgenda
     public int Fire(int maxRulesNumber, CancellationToken cancellationToken)
     {
         _halted = false;
+        if (_nodeMemory.Count > _network.NodeMemoryCapacity)
+        {
+            _network.NodeMemoryCapacity = Math.Min(_nodeMemory.Count, MaxNodeMemoryCapacity);
+        }
+
+        var nested = _firing;
+        _firing = true;
+        try
+        {
+            return FireLoop(maxRulesNumber, nested, cancellationToken);
+        }
+        finally
+        {
+            _firing = nested;
+        }
+    }
+
+    private int FireLoop(int maxRulesNumber, bool nested, CancellationToken cancellationToken)
+    {
+        // Firings per rule in this call (to name the looping rule), indexed by rule; the array is reused between
+        // calls, except by a Fire nested in an action (which counts on its own).
+        RuleCount[]? perRule = null;
         var fired = 0;
-        var perRule = new Dictionary<string, int>(StringComparer.Ordinal);
         while (fired < maxRulesNumber && !_halted && !cancellationToken.IsCancellationRequested && _agenda.Count > 0)
         {
-            var activation = _agenda.Min!;
+            var activation = _agenda.Min;
             if (fired >= MaxFiringsPerFire)
             {
                 // The activation stays queued, so the session remains usable after the limit is raised.
-                throw new RuleFiringLimitExceededException(perRule.MaxBy(p => p.Value).Key, MaxFiringsPerFire);
+                throw new RuleFiringLimitExceededException(MostFired(perRule), MaxFiringsPerFire);
             }
 
             _agenda.Remove(activation);
             activation.IsQueued = false;
-            perRule[activation.Rule.Name] = perRule.GetValueOrDefault(activation.Rule.Name) + 1;
+            if (perRule is null)
+            {
+                if (nested)
+                {
+                    perRule = new RuleCount[_network.Rules.Count];
+                }
+                else
+                {
+                    perRule = _perRule ??= new RuleCount[_network.Rules.Count];
+                    Array.Clear(perRule);
+                }
+            }
+
+            ref var count = ref perRule[activation.Branch.Rule.Index];
+            if (count.Firings++ == 0)
+            {
+                count.First = fired;
+            }
 
             FireActivation(activation, cancellationToken);
             fired++;
@@ -461,15 +637,33 @@ internal sealed class Session : ISession, IAgenda
 
     public void Halt() => _halted = true;
 
+    // The rule fired most often in the current call; on a tie, the one that fired first (as a dictionary in firing order would give).
+    private string MostFired(RuleCount[]? perRule)
+    {
+        if (perRule is null)
+        {
+            // Nothing fired yet (a limit of 0): what the per-rule maximum of an empty count threw.
+            throw new InvalidOperationException("Sequence contains no elements");
+        }
+
+        var best = -1;
+        for (var i = 0; i < perRule.Length; i++)
+        {
+            var c = perRule[i];
+            if (c.Firings > 0 && (best < 0 || c.Firings > perRule[best].Firings || (c.Firings == perRule[best].Firings && c.First < perRule[best].First)))
+            {
+                best = i;
+            }
+        }
+
+        return _network.Rules[best].Definition.Name;
+    }
+
     private void FireActivation(Activation activation, CancellationToken cancellationToken)
     {
         _events.RuleFiring(this, activation);
         var trigger = activation.Trigger;
         var context = new ActionContext(this, activation, cancellationToken);
-        var invocations = activation.Branch.Actions
-            .Where(a => (a.Element.ActionTrigger & trigger) != 0)
-            .Select(a => new ActionInvocation(this, context, activation, a))
-            .ToList();
         if (trigger != ActionTrigger.Deactivated)
         {
             activation.HasFired = true;
@@ -481,15 +675,29 @@ internal sealed class Session : ISession, IAgenda
             _firings.Add(new FiringRecord(_firings.Count + 1, activation.Rule.Name, trigger, [.. activation.Facts.Select(f => new KeyValuePair<string, object?>(f.Declaration.Name, f.Value))]));
         }
 
+        var actions = activation.Branch.Actions;
         if (ActionInterceptor is { } interceptor)
         {
+            var invocations = new List<IActionInvocation>(actions.Count);
+            foreach (var action in actions)
+            {
+                if ((action.Element.ActionTrigger & trigger) != 0)
+                {
+                    invocations.Add(new ActionInvocation(this, context, activation, action));
+                }
+            }
+
             interceptor.Intercept(context, invocations);
         }
         else
         {
-            foreach (var invocation in invocations)
+            // Arguments are taken right before each action runs, as ActionInvocation does.
+            foreach (var action in actions)
             {
-                invocation.Invoke();
+                if ((action.Element.ActionTrigger & trigger) != 0)
+                {
+                    RunAction(activation, action, ActionArguments(context, activation, action));
+                }
             }
         }
 
@@ -588,16 +796,10 @@ internal sealed class Session : ISession, IAgenda
         }
     }
 
-    private sealed class AgendaOrder : IComparer<Activation>
+    private struct RuleCount
     {
-        public static readonly AgendaOrder Instance = new();
-
-        // Higher priority first, then the most recently (re)activated first.
-        public int Compare(Activation? x, Activation? y)
-        {
-            var c = y!.Rule.Priority.CompareTo(x!.Rule.Priority);
-            return c != 0 ? c : y.Recency.CompareTo(x.Recency);
-        }
+        public int Firings;
+        public int First;
     }
 
     private sealed class ResolutionContext(ISession session, IRuleDefinition rule) : IResolutionContext

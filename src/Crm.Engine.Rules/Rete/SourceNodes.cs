@@ -22,8 +22,45 @@ internal sealed class FactStage(IReadOnlyList<BoundExpression> conditions, JoinK
 {
     public override JoinKey? Key => key;
 
-    public override List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts) =>
-        [.. facts.OrderBy(f => f.Id).Where(f => conditions.All(c => c.Test(session, token, f.Object))).Select(f => new Item(f, f.Object, [f]))];
+    public override List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts)
+    {
+        // In fact order (ids are unique, so any sort gives the same order).
+        var sorted = new Fact[facts.Count];
+        var n = 0;
+        foreach (var fact in facts)
+        {
+            sorted[n++] = fact;
+        }
+
+        if (n > 1)
+        {
+            Array.Sort(sorted, static (a, b) => a.Id.CompareTo(b.Id));
+        }
+
+        var items = new List<Item>(n);
+        foreach (var fact in sorted)
+        {
+            if (Passes(session, token, fact))
+            {
+                items.Add(new Item(fact, fact.Object, [fact]));
+            }
+        }
+
+        return items;
+    }
+
+    private bool Passes(Session session, Token token, Fact fact)
+    {
+        foreach (var condition in conditions)
+        {
+            if (!condition.Test(session, token, fact.Object))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
 
 /// <summary>A value computed from the token (<c>Let</c>, query <c>From</c>), then filtered.</summary>
@@ -72,10 +109,60 @@ internal sealed class AggregateStage(
             AggregateKind.Flatten => Flatten(session, token, inputs),
             _ => [Lookup(session, token, inputs)],
         };
-        return [.. results.Where(r => !ReferenceEquals(r.Value, Session.Failed) && conditions.All(c => c.Test(session, token, r.Value)))];
+        var kept = new List<Item>(results.Count);
+        foreach (var r in results)
+        {
+            if (!ReferenceEquals(r.Value, Session.Failed) && Passes(session, token, r.Value))
+            {
+                kept.Add(r);
+            }
+        }
+
+        return kept;
     }
 
-    private static Fact[] All(List<Item> inputs) => [.. inputs.SelectMany(i => i.Contributors).Distinct()];
+    // Every contributor once, in first-seen order.
+    private static Fact[] All(List<Item> inputs)
+    {
+        var total = 0;
+        foreach (var input in inputs)
+        {
+            total += input.Contributors.Count;
+        }
+
+        if (total == 0)
+        {
+            return [];
+        }
+
+        var all = new List<Fact>(total);
+        HashSet<Fact>? seen = total > 8 ? new HashSet<Fact>(total) : null;
+        foreach (var input in inputs)
+        {
+            foreach (var fact in input.Contributors)
+            {
+                if (seen is not null ? seen.Add(fact) : !all.Contains(fact))
+                {
+                    all.Add(fact);
+                }
+            }
+        }
+
+        return [.. all];
+    }
+
+    private bool Passes(Session session, Token token, object? value)
+    {
+        foreach (var condition in conditions)
+        {
+            if (!condition.Test(session, token, value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private Item Collect(Session session, Token token, List<Item> inputs)
     {
@@ -99,7 +186,13 @@ internal sealed class AggregateStage(
             ordered = keyed.Select(k => k.Item);
         }
 
-        return new Item(SingleKey, collectionFactory([.. ordered.Select(i => i.Value)]), All(inputs));
+        var values = new List<object?>(inputs.Count);
+        foreach (var item in ordered)
+        {
+            values.Add(item.Value);
+        }
+
+        return new Item(SingleKey, collectionFactory(values), All(inputs));
     }
 
     private List<Item> GroupBy(Session session, Token token, List<Item> inputs)
@@ -168,7 +261,16 @@ internal static class Containers
         where T : Delegate =>
         typeof(Containers).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(types).CreateDelegate<T>();
 
-    private static T[] ToArray<T>(List<object?> items) => [.. items.Select(i => (T)i!)];
+    private static T[] ToArray<T>(List<object?> items)
+    {
+        var array = new T[items.Count];
+        for (var i = 0; i < array.Length; i++)
+        {
+            array[i] = (T)items[i]!;
+        }
+
+        return array;
+    }
 
     private static Grouping<TKey, TElement> Group<TKey, TElement>(object? key, List<object?> items) => new Grouping<TKey, TElement>((TKey)key!, [.. items.Select(i => (TElement)i!)]);
 
@@ -319,15 +421,28 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
         }
 
         var tokens = new List<Token>();
-        foreach (var k in new[] { oldKey, newKey }.Distinct())
+        AddAffected(m, tokens, oldKey);
+        if (!Equals(oldKey, newKey))
         {
-            if (k is not null && !ReferenceEquals(k, JoinKey.NoKey) && m.LeftIndex.TryGetValue(k, out var set))
-            {
-                tokens.AddRange(set.Where(t => !tokens.Contains(t)));
-            }
+            AddAffected(m, tokens, newKey);
         }
 
         return tokens;
+    }
+
+    private static void AddAffected(SourceMemory m, List<Token> tokens, object? key)
+    {
+        if (key is not null && !ReferenceEquals(key, JoinKey.NoKey) && m.LeftIndex.TryGetValue(key, out var set))
+        {
+            var first = tokens.Count == 0;
+            foreach (var t in set)
+            {
+                if (first || !tokens.Contains(t))
+                {
+                    tokens.Add(t);
+                }
+            }
+        }
     }
 
     private HashSet<Fact> Candidates(SourceMemory m, Token token)
@@ -416,6 +531,22 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
     {
         var old = m.Results[token];
         var items = Stage.Evaluate(session, token, Candidates(m, token));
+        if (items.Count == 1 && old.Count == 1 && old.TryGetValue(items[0].Key, out var same))
+        {
+            // The common case (one aggregate result before and after): update it in place, as the general path would.
+            var item = items[0];
+            var touched = force || (changed is not null && (same.Contributors.Contains(changed) || item.Contributors.Contains(changed)));
+            var equal = ValueEquals(same.Fact.Object, item.Value);
+            same.Fact.Object = item.Value;
+            same.Contributors = item.Contributors;
+            if (touched || !equal)
+            {
+                Next.LeftUpdate(session, same.Child);
+            }
+
+            return;
+        }
+
         var now = new Dictionary<object, SourceResult>();
         var actions = new List<Action>();
         foreach (var item in items)

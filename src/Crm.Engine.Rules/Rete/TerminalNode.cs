@@ -1,21 +1,22 @@
 namespace Crm.Engine.Rules.Rete;
 
-internal sealed class TerminalNode(int memoryIndex, CompiledBranch branch) : ILeftSink
+/// <summary>End of a branch: one activation per complete token, kept in the session's shared node memory.</summary>
+internal sealed class TerminalNode(int nodeId, CompiledBranch branch) : ILeftSink
 {
     public CompiledBranch Branch { get; } = branch;
 
     public void LeftAssert(Session session, Token token)
     {
         var activation = Session.CreateActivation(Branch, token);
-        session.GetMemory<Dictionary<Token, Activation>>(memoryIndex)[token] = activation;
+        session.NodeMemorySet(nodeId, token, activation);
         session.OnActivationCreated(activation);
     }
 
     public void LeftUpdate(Session session, Token token)
     {
-        if (session.GetMemory<Dictionary<Token, Activation>>(memoryIndex).TryGetValue(token, out var activation))
+        if (session.NodeMemoryTryGet(nodeId, token, out var activation))
         {
-            session.OnActivationUpdated(activation);
+            session.OnActivationUpdated((Activation)activation!);
         }
         else
         {
@@ -25,9 +26,9 @@ internal sealed class TerminalNode(int memoryIndex, CompiledBranch branch) : ILe
 
     public void LeftRetract(Session session, Token token)
     {
-        if (session.GetMemory<Dictionary<Token, Activation>>(memoryIndex).Remove(token, out var activation))
+        if (session.NodeMemoryRemove(nodeId, token, out var activation))
         {
-            session.OnActivationDeleted(activation);
+            session.OnActivationDeleted((Activation)activation!);
         }
     }
 }

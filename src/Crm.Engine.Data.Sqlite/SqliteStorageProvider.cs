@@ -42,7 +42,7 @@ internal sealed class SqliteStorageProvider : IStorageProvider
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
             command.CommandText = Interlocked.Exchange(ref _walEnabled, 1) == 0
-                ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;"
+                ? "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000;"
                 : "PRAGMA busy_timeout = 30000;";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;

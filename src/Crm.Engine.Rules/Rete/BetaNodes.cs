@@ -27,13 +27,9 @@ internal sealed class MatchMemory(IEqualityComparer<object>? comparer)
 
     public Dictionary<Fact, HashSet<Token>> Right { get; } = [];
 
-    public Dictionary<object, HashSet<Token>> LeftIndex { get; } = new(comparer ?? EqualityComparer<object>.Default);
+    public KeyIndex<Token> LeftIndex { get; } = new(comparer);
 
-    public Dictionary<Token, object> LeftKeys { get; } = [];
-
-    public Dictionary<object, HashSet<Fact>> RightIndex { get; } = new(comparer ?? EqualityComparer<object>.Default);
-
-    public Dictionary<Fact, object> RightKeys { get; } = [];
+    public KeyIndex<Fact> RightIndex { get; } = new(comparer);
 
     public Dictionary<(Token, Fact), Token> Children { get; } = [];
 }
@@ -240,8 +236,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
             return m.Right.Keys;
         }
 
-        var k = m.LeftKeys[token];
-        return !ReferenceEquals(k, JoinKey.NoKey) && m.RightIndex.TryGetValue(k, out var facts) ? facts : [];
+        return m.RightIndex.ItemsWith(m.LeftIndex.KeyOf(token)) ?? [];
     }
 
     private IEnumerable<Token> Candidates(Session session, MatchMemory m, Fact fact)
@@ -251,61 +246,38 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
             return m.Left.Keys;
         }
 
-        var k = m.RightKeys[fact];
-        return !ReferenceEquals(k, JoinKey.NoKey) && m.LeftIndex.TryGetValue(k, out var tokens) ? tokens : [];
+        return m.LeftIndex.ItemsWith(m.RightIndex.KeyOf(fact)) ?? [];
     }
 
     private void IndexLeft(Session session, MatchMemory m, Token token)
     {
-        if (key is null)
+        if (key is not null)
         {
-            return;
-        }
-
-        var k = key.LeftKey(session, token);
-        m.LeftKeys[token] = k;
-        if (!ReferenceEquals(k, JoinKey.NoKey))
-        {
-            m.LeftIndex.GetOrAdd(k).Add(token);
+            m.LeftIndex.Add(token, key.LeftKey(session, token));
         }
     }
 
     private void UnindexLeft(MatchMemory m, Token token)
     {
-        if (key is not null && m.LeftKeys.Remove(token, out var k) && m.LeftIndex.TryGetValue(k, out var set))
+        if (key is not null)
         {
-            set.Remove(token);
-            if (set.Count == 0)
-            {
-                m.LeftIndex.Remove(k);
-            }
+            m.LeftIndex.Remove(token);
         }
     }
 
     private void IndexRight(Session session, MatchMemory m, Fact fact)
     {
-        if (key is null)
+        if (key is not null)
         {
-            return;
-        }
-
-        var k = key.RightKey(session, fact);
-        m.RightKeys[fact] = k;
-        if (!ReferenceEquals(k, JoinKey.NoKey))
-        {
-            m.RightIndex.GetOrAdd(k).Add(fact);
+            m.RightIndex.Add(fact, key.RightKey(session, fact));
         }
     }
 
     private void UnindexRight(MatchMemory m, Fact fact)
     {
-        if (key is not null && m.RightKeys.Remove(fact, out var k) && m.RightIndex.TryGetValue(k, out var set))
+        if (key is not null)
         {
-            set.Remove(fact);
-            if (set.Count == 0)
-            {
-                m.RightIndex.Remove(k);
-            }
+            m.RightIndex.Remove(fact);
         }
     }
 }

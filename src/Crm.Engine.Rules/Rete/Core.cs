@@ -119,3 +119,55 @@ internal static class MemoryExtensions
         return value;
     }
 }
+
+/// <summary>
+/// The tokens or facts of a hashed join memory, by join key: the key each item was indexed under (so it can be
+/// unindexed when it changes) and the items under each key. An item whose key is <see cref="JoinKey.NoKey"/> is
+/// remembered but never matched. The sets keep insertion order, which decides firing order.
+/// </summary>
+internal sealed class KeyIndex<T>(IEqualityComparer<object>? comparer)
+    where T : notnull
+{
+    private readonly Dictionary<object, HashSet<T>> _items = new(comparer ?? EqualityComparer<object>.Default);
+    private readonly Dictionary<T, object> _keys = [];
+
+    /// <summary>Indexes an item under a key; returns the key.</summary>
+    public object Add(T item, object key)
+    {
+        _keys[item] = key;
+        if (!ReferenceEquals(key, JoinKey.NoKey))
+        {
+            _items.GetOrAdd(key).Add(item);
+        }
+
+        return key;
+    }
+
+    /// <summary>Unindexes an item; returns the key it had, or null when it was not indexed.</summary>
+    public object? Remove(T item)
+    {
+        if (!_keys.Remove(item, out var key))
+        {
+            return null;
+        }
+
+        if (_items.TryGetValue(key, out var set))
+        {
+            set.Remove(item);
+            if (set.Count == 0)
+            {
+                _items.Remove(key);
+            }
+        }
+
+        return key;
+    }
+
+    /// <summary>The key an indexed item has.</summary>
+    public object KeyOf(T item) => _keys[item];
+
+    /// <summary>The items under a key, or null when there are none (or the key never matches).</summary>
+    public HashSet<T>? ItemsWith(object? key) =>
+        key is not null && !ReferenceEquals(key, JoinKey.NoKey) && _items.TryGetValue(key, out var set) ? set : null;
+}
+

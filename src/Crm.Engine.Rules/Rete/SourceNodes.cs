@@ -295,13 +295,9 @@ internal sealed class SourceMemory(IEqualityComparer<object>? comparer)
     public HashSet<Fact> Facts { get; } = [];
 
     // With an equality key: tokens and facts by key, so a fact change refreshes only the tokens sharing its key.
-    public Dictionary<object, HashSet<Token>> LeftIndex { get; } = new(comparer ?? EqualityComparer<object>.Default);
+    public KeyIndex<Token> LeftIndex { get; } = new(comparer);
 
-    public Dictionary<Token, object> LeftKeys { get; } = [];
-
-    public Dictionary<object, HashSet<Fact>> RightIndex { get; } = new(comparer ?? EqualityComparer<object>.Default);
-
-    public Dictionary<Fact, object> RightKeys { get; } = [];
+    public KeyIndex<Fact> RightIndex { get; } = new(comparer);
 }
 
 internal sealed class SourceResult(Token child, Fact fact, IReadOnlyCollection<Fact> contributors)
@@ -432,7 +428,7 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
 
     private static void AddAffected(SourceMemory m, List<Token> tokens, object? key)
     {
-        if (key is not null && !ReferenceEquals(key, JoinKey.NoKey) && m.LeftIndex.TryGetValue(key, out var set))
+        if (m.LeftIndex.ItemsWith(key) is { } set)
         {
             var first = tokens.Count == 0;
             foreach (var t in set)
@@ -452,72 +448,30 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
             return m.Facts;
         }
 
-        var k = m.LeftKeys[token];
-        return !ReferenceEquals(k, JoinKey.NoKey) && m.RightIndex.TryGetValue(k, out var facts) ? facts : [];
+        return m.RightIndex.ItemsWith(m.LeftIndex.KeyOf(token)) ?? [];
     }
 
     private void IndexLeft(Session session, SourceMemory m, Token token)
     {
-        if (_key is null)
+        if (_key is not null)
         {
-            return;
-        }
-
-        var k = _key.LeftKey(session, token);
-        m.LeftKeys[token] = k;
-        if (!ReferenceEquals(k, JoinKey.NoKey))
-        {
-            m.LeftIndex.GetOrAdd(k).Add(token);
+            m.LeftIndex.Add(token, _key.LeftKey(session, token));
         }
     }
 
     private void UnindexLeft(SourceMemory m, Token token)
     {
-        if (_key is not null && m.LeftKeys.Remove(token, out var k) && m.LeftIndex.TryGetValue(k, out var set))
+        if (_key is not null)
         {
-            set.Remove(token);
-            if (set.Count == 0)
-            {
-                m.LeftIndex.Remove(k);
-            }
+            m.LeftIndex.Remove(token);
         }
     }
 
-    private object? IndexRight(Session session, SourceMemory m, Fact fact)
-    {
-        if (_key is null)
-        {
-            return null;
-        }
+    private object? IndexRight(Session session, SourceMemory m, Fact fact) =>
+        _key is null ? null : m.RightIndex.Add(fact, _key.RightKey(session, fact));
 
-        var k = _key.RightKey(session, fact);
-        m.RightKeys[fact] = k;
-        if (!ReferenceEquals(k, JoinKey.NoKey))
-        {
-            m.RightIndex.GetOrAdd(k).Add(fact);
-        }
-
-        return k;
-    }
-
-    private object? UnindexRight(SourceMemory m, Fact fact)
-    {
-        if (_key is null || !m.RightKeys.Remove(fact, out var k))
-        {
-            return null;
-        }
-
-        if (m.RightIndex.TryGetValue(k, out var set))
-        {
-            set.Remove(fact);
-            if (set.Count == 0)
-            {
-                m.RightIndex.Remove(k);
-            }
-        }
-
-        return k;
-    }
+    private object? UnindexRight(SourceMemory m, Fact fact) =>
+        _key is null ? null : m.RightIndex.Remove(fact);
 
     private void Refresh(Session session, SourceMemory m, List<Token> tokens, Fact? changed)
     {

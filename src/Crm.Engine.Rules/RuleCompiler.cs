@@ -49,6 +49,8 @@ internal sealed class NetworkBuilder
 {
     private readonly Dictionary<Type, TypeNode> _typeNodes = [];
     private readonly Dictionary<ExpressionKey, CompiledExpression> _compiled = [];
+    private readonly Dictionary<ExpressionKey, Delegate> _templates = [];
+    private readonly Dictionary<LambdaExpression, ExpressionKey> _keys = new(ReferenceEqualityComparer.Instance);
     private readonly List<CompiledRule> _rules = [];
     private int _memoryCount;
 
@@ -77,6 +79,8 @@ internal sealed class NetworkBuilder
     {
         switch (element)
         {
+            case AndElement flat when flat.ChildElements.All(c => c is not AndElement && c is not OrElement):
+                return [[.. flat.ChildElements]];
             case AndElement and:
                 var result = new List<List<RuleElement>> { new() };
                 foreach (var child in and.ChildElements)
@@ -93,16 +97,47 @@ internal sealed class NetworkBuilder
         }
     }
 
+    // The same lambda instance is keyed more than once (alpha node sharing, then compilation): its key is kept.
+    private ExpressionKey KeyOf(LambdaExpression lambda)
+    {
+        if (!_keys.TryGetValue(lambda, out var key))
+        {
+            key = new ExpressionKey(lambda);
+            _keys[lambda] = key;
+        }
+
+        return key;
+    }
+
     private CompiledExpression Compile(LambdaExpression lambda)
     {
-        var key = new ExpressionKey(lambda);
+        var key = KeyOf(lambda);
         if (!_compiled.TryGetValue(key, out var compiled))
         {
-            compiled = new CompiledExpression(lambda);
+            compiled = CompileNew(lambda);
             _compiled[key] = compiled;
         }
 
         return compiled;
+    }
+
+    // One-parameter lambdas with literal constants are compiled as a template over their constants, once per shape:
+    // a thousand rules testing `Amount > i` compile one delegate, not a thousand.
+    private CompiledExpression CompileNew(LambdaExpression lambda)
+    {
+        if (CompiledExpression.Lift(lambda) is not var (template, constants))
+        {
+            return new CompiledExpression(lambda);
+        }
+
+        var key = new ExpressionKey(template);
+        if (!_templates.TryGetValue(key, out var lifted))
+        {
+            lifted = template.Compile();
+            _templates[key] = lifted;
+        }
+
+        return new CompiledExpression(lambda, lifted, constants);
     }
 
     private CompiledBranch BuildBranch(CompiledRule rule, int index, List<RuleElement> elements)
@@ -263,7 +298,7 @@ internal sealed class NetworkBuilder
         AddRule(node, rule);
         foreach (var condition in conditions)
         {
-            node = node.GetOrAddChild(new ExpressionKey(condition), () => new SelectionNode(Compile(condition)));
+            node = node.GetOrAddChild(KeyOf(condition), () => new SelectionNode(Compile(condition)));
             AddRule(node, rule);
         }
 

@@ -180,16 +180,10 @@ internal sealed class EventAggregator(EventAggregator? parent) : IEventProvider
         parent?.RhsExpressionFailed(sender, args);
     }
 
+    // Event arguments are created only for a level that has a handler (no allocation when nobody listens).
     private void Raise(object sender, object fact, Func<EventAggregator, EventHandler<WorkingMemoryEventArgs>?> handler)
     {
-        var own = handler(this);
-        var args = own is null && parent is null ? null : new WorkingMemoryEventArgs(fact);
-        if (args is null)
-        {
-            return;
-        }
-
-        own?.Invoke(sender, args);
+        handler(this)?.Invoke(sender, new WorkingMemoryEventArgs(fact));
         parent?.Raise(sender, fact, handler);
     }
 

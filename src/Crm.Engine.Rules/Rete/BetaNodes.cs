@@ -21,17 +21,87 @@ internal sealed class JoinKey(BoundExpression left, BoundExpression right, IEqua
     };
 }
 
+/// <summary>A left token held by a join, not or exists node: its join key and the right facts it matches (with the child token of each pair, for joins).</summary>
+internal sealed class LeftEntry(Token token)
+{
+    public Token Token { get; } = token;
+
+    public object Key { get; set; } = JoinKey.NoKey;
+
+    private Slots<RightEntry, Token?> _matches;
+
+    /// <summary>The right entries matched, each with its child token (joins only). A reference: the set changes in place.</summary>
+    public ref Slots<RightEntry, Token?> Matches => ref _matches;
+}
+
+/// <summary>A right fact held by a join, not or exists node: its join key and the left tokens it matches.</summary>
+internal sealed class RightEntry(Fact fact)
+{
+    public Fact Fact { get; } = fact;
+
+    public object Key { get; set; } = JoinKey.NoKey;
+
+    private Slots<LeftEntry, bool> _matches;
+
+    /// <summary>The left entries matched. A reference: the set changes in place.</summary>
+    public ref Slots<LeftEntry, bool> Matches => ref _matches;
+}
+
+/// <summary>The left tokens and right facts sharing one join key (each side in the order a hash set would give).</summary>
+internal sealed class KeyGroup
+{
+    private Slots<LeftEntry, bool> _left;
+    private Slots<RightEntry, bool> _right;
+
+    public ref Slots<LeftEntry, bool> Left => ref _left;
+
+    public ref Slots<RightEntry, bool> Right => ref _right;
+}
+
+/// <summary>
+/// Memory of a join, not or exists node. Tokens and facts are entries that hold their key and their matches, so one
+/// pair costs a slot on each side instead of hash sets, key maps and a child map.
+/// </summary>
 internal sealed class MatchMemory(IEqualityComparer<object>? comparer)
 {
-    public Dictionary<Token, HashSet<Fact>> Left { get; } = [];
+    public Dictionary<Token, LeftEntry> Left { get; } = [];
 
-    public Dictionary<Fact, HashSet<Token>> Right { get; } = [];
+    public Dictionary<Fact, RightEntry> Right { get; } = [];
 
-    public KeyIndex<Token> LeftIndex { get; } = new(comparer);
+    public Dictionary<object, KeyGroup> Groups { get; } = new(comparer ?? EqualityComparer<object>.Default);
 
-    public KeyIndex<Fact> RightIndex { get; } = new(comparer);
+    public KeyGroup? GroupOf(object key) =>
+        !ReferenceEquals(key, JoinKey.NoKey) && Groups.TryGetValue(key, out var group) ? group : null;
 
-    public Dictionary<(Token, Fact), Token> Children { get; } = [];
+    public KeyGroup GroupFor(object key)
+    {
+        if (!Groups.TryGetValue(key, out var group))
+        {
+            group = new KeyGroup();
+            Groups[key] = group;
+        }
+
+        return group;
+    }
+
+    // An emptied side starts afresh (as a dropped and recreated hash set would), and a group empty on both sides goes.
+    public void Release(object key, KeyGroup group)
+    {
+        if (group.Left.Count == 0)
+        {
+            group.Left = default;
+        }
+
+        if (group.Right.Count == 0)
+        {
+            group.Right = default;
+        }
+
+        if (group.Left.Count == 0 && group.Right.Count == 0)
+        {
+            Groups.Remove(key);
+        }
+    }
 }
 
 /// <summary>
@@ -50,73 +120,102 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     public virtual void LeftAssert(Session session, Token token)
     {
         var m = Memory(session);
-        IndexLeft(session, m, token);
-        var matches = new HashSet<Fact>();
-        foreach (var fact in Candidates(m, token))
+        var e = new LeftEntry(token);
+        IndexLeft(session, m, e);
+        if (key is null)
         {
-            if (Matches(session, token, fact))
+            foreach (var r in m.Right.Values)
             {
-                matches.Add(fact);
-                m.Right[fact].Add(token);
+                TryPairOnLeftAssert(session, e, r);
+            }
+        }
+        else if (m.GroupOf(e.Key) is { } group)
+        {
+            ref var right = ref group.Right;
+            for (var i = 0; i < right.End; i++)
+            {
+                if (right.KeyAt(i) is { } r)
+                {
+                    TryPairOnLeftAssert(session, e, r);
+                }
             }
         }
 
-        m.Left[token] = matches;
-        OnLeftAssert(session, m, token, matches);
+        m.Left[token] = e;
+        OnLeftAssert(session, m, e);
     }
 
     public void LeftUpdate(Session session, Token token)
     {
         var m = Memory(session);
-        if (!m.Left.TryGetValue(token, out var old))
+        if (!m.Left.TryGetValue(token, out var e))
         {
             LeftAssert(session, token);
             return;
         }
 
-        UnindexLeft(m, token);
-        IndexLeft(session, m, token);
-        var matches = new HashSet<Fact>();
-        foreach (var fact in Candidates(m, token))
+        UnindexLeft(m, e);
+        IndexLeft(session, m, e);
+        var now = default(Slots<RightEntry, Token?>);
+        if (key is null)
         {
-            if (Matches(session, token, fact))
+            foreach (var r in m.Right.Values)
             {
-                matches.Add(fact);
+                if (Matches(session, token, r.Fact))
+                {
+                    now.AddNew(r, null);
+                }
+            }
+        }
+        else if (m.GroupOf(e.Key) is { } group)
+        {
+            ref var right = ref group.Right;
+            for (var i = 0; i < right.End; i++)
+            {
+                if (right.KeyAt(i) is { } r && Matches(session, token, r.Fact))
+                {
+                    now.AddNew(r, null);
+                }
             }
         }
 
-        foreach (var fact in old)
+        var old = e.Matches;
+        for (var i = 0; i < old.End; i++)
         {
-            if (!matches.Contains(fact))
+            if (old.KeyAt(i) is { } r && !now.Contains(r))
             {
-                m.Right[fact].Remove(token);
+                r.Matches.Remove(e);
             }
         }
 
-        foreach (var fact in matches)
+        for (var i = 0; i < now.End; i++)
         {
-            m.Right[fact].Add(token);
+            if (now.KeyAt(i) is { } r)
+            {
+                r.Matches.Add(e, false);
+            }
         }
 
-        m.Left[token] = matches;
-        OnLeftUpdate(session, m, token, old, matches);
+        e.Matches = now;
+        OnLeftUpdate(session, m, e, old);
     }
 
     public void LeftRetract(Session session, Token token)
     {
         var m = Memory(session);
-        if (!m.Left.Remove(token, out var old))
+        if (!m.Left.Remove(token, out var e))
         {
             return;
         }
 
-        UnindexLeft(m, token);
-        foreach (var fact in old)
+        UnindexLeft(m, e);
+        ref var matches = ref e.Matches;
+        for (var i = 0; i < matches.End; i++)
         {
-            m.Right[fact].Remove(token);
+            matches.KeyAt(i)?.Matches.Remove(e);
         }
 
-        OnLeftRetract(session, m, token, old);
+        OnLeftRetract(session, m, e);
     }
 
     public virtual void RightAssert(Session session, Fact fact)
@@ -128,16 +227,25 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
             return;
         }
 
-        IndexRight(session, m, fact);
-        var tokens = new HashSet<Token>();
-        m.Right[fact] = tokens;
-        foreach (var token in Candidates(session, m, fact))
+        var r = new RightEntry(fact);
+        IndexRight(session, m, r);
+        m.Right[fact] = r;
+        if (key is null)
         {
-            if (Matches(session, token, fact))
+            foreach (var e in m.Left.Values)
             {
-                tokens.Add(token);
-                m.Left[token].Add(fact);
-                OnPairAdded(session, m, token, fact);
+                TryPairOnRightAssert(session, m, e, r);
+            }
+        }
+        else if (m.GroupOf(r.Key) is { } group)
+        {
+            ref var left = ref group.Left;
+            for (var i = 0; i < left.End; i++)
+            {
+                if (left.KeyAt(i) is { } e)
+                {
+                    TryPairOnRightAssert(session, m, e, r);
+                }
             }
         }
     }
@@ -145,43 +253,63 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     public virtual void RightUpdate(Session session, Fact fact)
     {
         var m = Memory(session);
-        if (!m.Right.TryGetValue(fact, out var old))
+        if (!m.Right.TryGetValue(fact, out var r))
         {
             RightAssert(session, fact);
             return;
         }
 
-        UnindexRight(m, fact);
-        IndexRight(session, m, fact);
-        var now = new HashSet<Token>();
-        foreach (var token in Candidates(session, m, fact))
+        UnindexRight(m, r);
+        IndexRight(session, m, r);
+        var now = default(Slots<LeftEntry, bool>);
+        if (key is null)
         {
-            if (Matches(session, token, fact))
+            foreach (var e in m.Left.Values)
             {
-                now.Add(token);
+                if (Matches(session, e.Token, fact))
+                {
+                    now.AddNew(e, false);
+                }
+            }
+        }
+        else if (m.GroupOf(r.Key) is { } group)
+        {
+            ref var left = ref group.Left;
+            for (var i = 0; i < left.End; i++)
+            {
+                if (left.KeyAt(i) is { } e && Matches(session, e.Token, fact))
+                {
+                    now.AddNew(e, false);
+                }
             }
         }
 
-        m.Right[fact] = now;
-        foreach (var token in old)
+        var old = r.Matches;
+        r.Matches = now;
+        for (var i = 0; i < old.End; i++)
         {
-            if (!now.Contains(token))
+            if (old.KeyAt(i) is { } e && !now.Contains(e))
             {
-                m.Left[token].Remove(fact);
-                OnPairRemoved(session, m, token, fact);
+                e.Matches.Remove(r, out var child);
+                OnPairRemoved(session, m, e, r, child);
             }
         }
 
-        foreach (var token in now)
+        for (var i = 0; i < now.End; i++)
         {
-            if (old.Contains(token))
+            if (now.KeyAt(i) is not { } e)
             {
-                OnPairUpdated(session, m, token, fact);
+                continue;
+            }
+
+            if (old.Contains(e))
+            {
+                OnPairUpdated(session, m, e, r);
             }
             else
             {
-                m.Left[token].Add(fact);
-                OnPairAdded(session, m, token, fact);
+                var slot = e.Matches.AddNew(r, null);
+                OnPairAdded(session, m, e, slot);
             }
         }
     }
@@ -189,32 +317,58 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     public virtual void RightRetract(Session session, Fact fact)
     {
         var m = Memory(session);
-        if (!m.Right.Remove(fact, out var old))
+        if (!m.Right.Remove(fact, out var r))
         {
             return;
         }
 
-        UnindexRight(m, fact);
-        foreach (var token in old)
+        UnindexRight(m, r);
+        ref var matches = ref r.Matches;
+        for (var i = 0; i < matches.End; i++)
         {
-            m.Left[token].Remove(fact);
-            OnPairRemoved(session, m, token, fact);
+            if (matches.KeyAt(i) is { } e)
+            {
+                e.Matches.Remove(r, out var child);
+                OnPairRemoved(session, m, e, r, child);
+            }
         }
     }
 
-    protected abstract void OnLeftAssert(Session session, MatchMemory m, Token token, HashSet<Fact> matches);
+    protected abstract void OnLeftAssert(Session session, MatchMemory m, LeftEntry e);
 
-    protected abstract void OnLeftUpdate(Session session, MatchMemory m, Token token, HashSet<Fact> old, HashSet<Fact> now);
+    /// <summary>After a left update: <paramref name="old"/> holds the previous matches (with their child tokens), <c>e.Matches</c> the current ones (without).</summary>
+    protected abstract void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, Token?> old);
 
-    protected abstract void OnLeftRetract(Session session, MatchMemory m, Token token, HashSet<Fact> old);
+    protected abstract void OnLeftRetract(Session session, MatchMemory m, LeftEntry e);
 
-    protected abstract void OnPairAdded(Session session, MatchMemory m, Token token, Fact fact);
+    /// <summary>A pair was added: <paramref name="slot"/> is the right entry's slot in <c>e.Matches</c>.</summary>
+    protected abstract void OnPairAdded(Session session, MatchMemory m, LeftEntry e, int slot);
 
-    protected abstract void OnPairUpdated(Session session, MatchMemory m, Token token, Fact fact);
+    protected abstract void OnPairUpdated(Session session, MatchMemory m, LeftEntry e, RightEntry r);
 
-    protected abstract void OnPairRemoved(Session session, MatchMemory m, Token token, Fact fact);
+    protected abstract void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, Token? child);
 
-    private MatchMemory Memory(Session session) => session.GetMemory(memoryIndex, () => new MatchMemory(key?.Comparer));
+    private MatchMemory Memory(Session session) =>
+        session.GetMemoryOrNull<MatchMemory>(memoryIndex) ?? session.SetMemory(memoryIndex, new MatchMemory(key?.Comparer));
+
+    private void TryPairOnLeftAssert(Session session, LeftEntry e, RightEntry r)
+    {
+        if (Matches(session, e.Token, r.Fact))
+        {
+            e.Matches.AddNew(r, null);
+            r.Matches.AddNew(e, false);
+        }
+    }
+
+    private void TryPairOnRightAssert(Session session, MatchMemory m, LeftEntry e, RightEntry r)
+    {
+        if (Matches(session, e.Token, r.Fact))
+        {
+            r.Matches.AddNew(e, false);
+            var slot = e.Matches.AddNew(r, null);
+            OnPairAdded(session, m, e, slot);
+        }
+    }
 
     private bool Matches(Session session, Token token, Fact fact)
     {
@@ -229,55 +383,45 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
         return true;
     }
 
-    private IEnumerable<Fact> Candidates(MatchMemory m, Token token)
-    {
-        if (key is null)
-        {
-            return m.Right.Keys;
-        }
-
-        return m.RightIndex.ItemsWith(m.LeftIndex.KeyOf(token)) ?? [];
-    }
-
-    private IEnumerable<Token> Candidates(Session session, MatchMemory m, Fact fact)
-    {
-        if (key is null)
-        {
-            return m.Left.Keys;
-        }
-
-        return m.LeftIndex.ItemsWith(m.RightIndex.KeyOf(fact)) ?? [];
-    }
-
-    private void IndexLeft(Session session, MatchMemory m, Token token)
+    private void IndexLeft(Session session, MatchMemory m, LeftEntry e)
     {
         if (key is not null)
         {
-            m.LeftIndex.Add(token, key.LeftKey(session, token));
+            e.Key = key.LeftKey(session, e.Token);
+            if (!ReferenceEquals(e.Key, JoinKey.NoKey))
+            {
+                m.GroupFor(e.Key).Left.AddNew(e, false);
+            }
         }
     }
 
-    private void UnindexLeft(MatchMemory m, Token token)
+    private static void UnindexLeft(MatchMemory m, LeftEntry e)
     {
-        if (key is not null)
+        if (m.GroupOf(e.Key) is { } group)
         {
-            m.LeftIndex.Remove(token);
+            group.Left.Remove(e);
+            m.Release(e.Key, group);
         }
     }
 
-    private void IndexRight(Session session, MatchMemory m, Fact fact)
+    private void IndexRight(Session session, MatchMemory m, RightEntry r)
     {
         if (key is not null)
         {
-            m.RightIndex.Add(fact, key.RightKey(session, fact));
+            r.Key = key.RightKey(session, r.Fact);
+            if (!ReferenceEquals(r.Key, JoinKey.NoKey))
+            {
+                m.GroupFor(r.Key).Right.AddNew(r, false);
+            }
         }
     }
 
-    private void UnindexRight(MatchMemory m, Fact fact)
+    private static void UnindexRight(MatchMemory m, RightEntry r)
     {
-        if (key is not null)
+        if (m.GroupOf(r.Key) is { } group)
         {
-            m.RightIndex.Remove(fact);
+            group.Right.Remove(r);
+            m.Release(r.Key, group);
         }
     }
 }
@@ -308,6 +452,21 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
         }
 
         ref var slot = ref session.NodeMemorySlot(MemoryIndex, fact, out var exists);
+        if (Next is TerminalNode terminal)
+        {
+            // One-fact rule: the slot holds the activation itself (its token is the activation's).
+            if (exists)
+            {
+                TerminalNode.Updated(session, (Activation)slot!);
+                return;
+            }
+
+            var activation = terminal.Create(Token.Empty.Extend(fact));
+            slot = activation;
+            TerminalNode.Created(session, activation);
+            return;
+        }
+
         if (exists)
         {
             Next.LeftUpdate(session, (Token)slot!);
@@ -329,7 +488,14 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
 
         if (session.NodeMemoryTryGet(MemoryIndex, fact, out var child))
         {
-            Next.LeftUpdate(session, (Token)child!);
+            if (child is Activation activation)
+            {
+                TerminalNode.Updated(session, activation);
+            }
+            else
+            {
+                Next.LeftUpdate(session, (Token)child!);
+            }
         }
         else
         {
@@ -347,80 +513,92 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
 
         if (session.NodeMemoryRemove(MemoryIndex, fact, out var child))
         {
-            Next.LeftRetract(session, (Token)child!);
-        }
-    }
-
-    protected override void OnLeftAssert(Session session, MatchMemory m, Token token, HashSet<Fact> matches)
-    {
-        // A copy, as downstream nodes run while we iterate (a single match needs none).
-        if (matches.Count == 1)
-        {
-            Fact? single = null;
-            foreach (var fact in matches)
+            if (child is Activation activation)
             {
-                single = fact;
-            }
-
-            OnPairAdded(session, m, token, single!);
-            return;
-        }
-
-        foreach (var fact in matches.ToList())
-        {
-            OnPairAdded(session, m, token, fact);
-        }
-    }
-
-    protected override void OnLeftUpdate(Session session, MatchMemory m, Token token, HashSet<Fact> old, HashSet<Fact> now)
-    {
-        foreach (var fact in old)
-        {
-            if (!now.Contains(fact))
-            {
-                OnPairRemoved(session, m, token, fact);
-            }
-        }
-
-        foreach (var fact in now.ToList())
-        {
-            if (old.Contains(fact))
-            {
-                OnPairUpdated(session, m, token, fact);
+                TerminalNode.Deleted(session, activation);
             }
             else
             {
-                OnPairAdded(session, m, token, fact);
+                Next.LeftRetract(session, (Token)child!);
             }
         }
     }
 
-    protected override void OnLeftRetract(Session session, MatchMemory m, Token token, HashSet<Fact> old)
+    protected override void OnLeftAssert(Session session, MatchMemory m, LeftEntry e)
     {
-        foreach (var fact in old)
+        // A snapshot, as downstream nodes run while we iterate (a single match needs none).
+        if (e.Matches.Count == 1)
         {
-            OnPairRemoved(session, m, token, fact);
+            OnPairAdded(session, m, e, e.Matches.FirstSlot());
+            return;
+        }
+
+        foreach (var r in e.Matches.ToArray())
+        {
+            OnPairAdded(session, m, e, e.Matches.IndexOf(r));
         }
     }
 
-    protected override void OnPairAdded(Session session, MatchMemory m, Token token, Fact fact)
+    protected override void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, Token?> old)
     {
-        var child = token.Extend(fact);
-        m.Children[(token, fact)] = child;
+        for (var i = 0; i < old.End; i++)
+        {
+            if (old.KeyAt(i) is { } r && !e.Matches.Contains(r))
+            {
+                OnPairRemoved(session, m, e, r, old.ValueAt(i));
+            }
+        }
+
+        foreach (var r in e.Matches.ToArray())
+        {
+            var slot = e.Matches.IndexOf(r);
+            var before = old.IndexOf(r);
+            if (before >= 0)
+            {
+                var child = old.ValueAt(before);
+                e.Matches.SetValueAt(slot, child);
+                if (child is not null)
+                {
+                    Next.LeftUpdate(session, child);
+                }
+            }
+            else
+            {
+                OnPairAdded(session, m, e, slot);
+            }
+        }
+    }
+
+    protected override void OnLeftRetract(Session session, MatchMemory m, LeftEntry e)
+    {
+        for (var i = 0; i < e.Matches.End; i++)
+        {
+            if (e.Matches.KeyAt(i) is { } r)
+            {
+                OnPairRemoved(session, m, e, r, e.Matches.ValueAt(i));
+            }
+        }
+    }
+
+    protected override void OnPairAdded(Session session, MatchMemory m, LeftEntry e, int slot)
+    {
+        var child = e.Token.Extend(e.Matches.KeyAt(slot)!.Fact);
+        e.Matches.SetValueAt(slot, child);
         Next.LeftAssert(session, child);
     }
 
-    protected override void OnPairUpdated(Session session, MatchMemory m, Token token, Fact fact)
+    protected override void OnPairUpdated(Session session, MatchMemory m, LeftEntry e, RightEntry r)
     {
-        if (m.Children.TryGetValue((token, fact), out var child))
+        var slot = e.Matches.IndexOf(r);
+        if (slot >= 0 && e.Matches.ValueAt(slot) is { } child)
         {
             Next.LeftUpdate(session, child);
         }
     }
 
-    protected override void OnPairRemoved(Session session, MatchMemory m, Token token, Fact fact)
+    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, Token? child)
     {
-        if (m.Children.Remove((token, fact), out var child))
+        if (child is not null)
         {
             Next.LeftRetract(session, child);
         }
@@ -430,71 +608,71 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
 /// <summary>Not (<paramref name="negated"/>) or exists: passes the left token on while no (some) right fact matches it.</summary>
 internal sealed class ExistenceNode(int memoryIndex, JoinKey? key, IReadOnlyList<BoundExpression> conditions, bool negated) : MatchNode(memoryIndex, key, conditions)
 {
-    protected override void OnLeftAssert(Session session, MatchMemory m, Token token, HashSet<Fact> matches)
+    protected override void OnLeftAssert(Session session, MatchMemory m, LeftEntry e)
     {
-        if (Passes(matches.Count))
+        if (Passes(e.Matches.Count))
         {
-            Next.LeftAssert(session, token);
+            Next.LeftAssert(session, e.Token);
         }
     }
 
-    protected override void OnLeftUpdate(Session session, MatchMemory m, Token token, HashSet<Fact> old, HashSet<Fact> now)
+    protected override void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, Token?> old)
     {
         var was = Passes(old.Count);
-        var @is = Passes(now.Count);
+        var @is = Passes(e.Matches.Count);
         if (was && @is)
         {
-            Next.LeftUpdate(session, token);
+            Next.LeftUpdate(session, e.Token);
         }
         else if (was)
         {
-            Next.LeftRetract(session, token);
+            Next.LeftRetract(session, e.Token);
         }
         else if (@is)
         {
-            Next.LeftAssert(session, token);
+            Next.LeftAssert(session, e.Token);
         }
     }
 
-    protected override void OnLeftRetract(Session session, MatchMemory m, Token token, HashSet<Fact> old)
+    protected override void OnLeftRetract(Session session, MatchMemory m, LeftEntry e)
     {
-        if (Passes(old.Count))
+        if (Passes(e.Matches.Count))
         {
-            Next.LeftRetract(session, token);
+            Next.LeftRetract(session, e.Token);
         }
     }
 
-    protected override void OnPairAdded(Session session, MatchMemory m, Token token, Fact fact)
+    protected override void OnPairAdded(Session session, MatchMemory m, LeftEntry e, int slot)
     {
         // Count is already incremented: react only to the 0 -> 1 transition.
-        if (m.Left[token].Count == 1)
+        if (e.Matches.Count == 1)
         {
             if (negated)
             {
-                Next.LeftRetract(session, token);
+                Next.LeftRetract(session, e.Token);
             }
             else
             {
-                Next.LeftAssert(session, token);
+                Next.LeftAssert(session, e.Token);
             }
         }
     }
 
-    protected override void OnPairUpdated(Session session, MatchMemory m, Token token, Fact fact)
+    protected override void OnPairUpdated(Session session, MatchMemory m, LeftEntry e, RightEntry r)
     {
     }
 
-    protected override void OnPairRemoved(Session session, MatchMemory m, Token token, Fact fact)
+    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, Token? child)
     {
-        if (m.Left[token].Count == 0)
+        if (e.Matches.Count == 0)
         {
             if (negated)
             {
-                Next.LeftAssert(session, token);
+                Next.LeftAssert(session, e.Token);
             }
             else
             {
-                Next.LeftRetract(session, token);
+                Next.LeftRetract(session, e.Token);
             }
         }
     }

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Numerics;
 using Crm.Engine.Rules.RuleModel;
 
 namespace Crm.Engine.Rules.Rete;
@@ -23,19 +23,33 @@ internal sealed class Fact(long id, object? value)
 }
 
 /// <summary>A partial match: one slot per declaration bound so far in a branch.</summary>
-internal sealed class Token(Fact?[] facts)
+internal sealed class Token
 {
-    public static readonly Token Empty = new([]);
+    public static readonly Token Empty = new([], 0);
 
-    public Fact?[] Facts { get; } = facts;
+    // Tokens are compared by reference but hashed from their facts' ids: a stored hash costs nothing to read, where
+    // the runtime's identity hash takes a slow path (and a GC transition) the first time each new token is hashed.
+    private readonly int _hash;
+
+    private Token(Fact?[] facts, int hash)
+    {
+        Facts = facts;
+        _hash = hash;
+    }
+
+    public Fact?[] Facts { get; }
 
     public Token Extend(Fact fact)
     {
         var facts = new Fact?[Facts.Length + 1];
         Facts.CopyTo(facts, 0);
         facts[^1] = fact;
-        return new Token(facts);
+        return new Token(facts, unchecked((int)BitOperations.RotateLeft((uint)_hash, 7) ^ (fact.GetHashCode() * -1640531535)));
     }
+
+    public override int GetHashCode() => _hash;
+
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
 }
 
 /// <summary>Key of the session's shared node memory: a node and one fact or token it holds (compared by reference).</summary>
@@ -52,7 +66,8 @@ internal readonly struct NodeKey(int node, object item) : IEquatable<NodeKey>
 
     public override bool Equals(object? obj) => obj is NodeKey other && Equals(other);
 
-    public override int GetHashCode() => (_node * -1521134295) ^ RuntimeHelpers.GetHashCode(_item);
+    // Items are facts and tokens, which hash cheaply (by id) and compare by reference.
+    public override int GetHashCode() => (_node * -1521134295) ^ _item.GetHashCode();
 }
 
 internal interface ILeftSink

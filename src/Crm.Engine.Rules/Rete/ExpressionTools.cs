@@ -67,7 +67,7 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
 
         protected override Expression VisitConstant(ConstantExpression node)
         {
-            if (node.Value is null or string or decimal or DateTime or DateTimeOffset or Guid or TimeSpan || node.Value.GetType().IsPrimitive || node.Value.GetType().IsEnum)
+            if (CompiledExpression.IsLiteral(node.Value))
             {
                 // Length-prefixed so that no literal (say, a string from a rule pack) can imitate the surrounding structure.
                 var text = Convert.ToString(node.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
@@ -153,6 +153,30 @@ internal sealed class CompiledExpression
     private readonly Func<object?, object?>? _invoke1;
     private readonly Func<object?[], bool>? _test;
     private readonly Func<object?, bool>? _test1;
+    private readonly Func<object?, object?, object?>? _invoke2;
+
+    // Lifted form of a one-parameter lambda: a delegate shared by every lambda of the same shape, taking the
+    // literal constants as an array (see ConstantLifter).
+    private readonly Func<object?, object?[], bool>? _liftedTest1;
+    private readonly Func<object?, object?[], object?>? _liftedInvoke1;
+    private readonly object?[] _constants = [];
+
+    /// <summary>A one-parameter lambda whose literal constants were lifted into <paramref name="constants"/> of a shared delegate.</summary>
+    public CompiledExpression(LambdaExpression lambda, Delegate lifted, object?[] constants)
+    {
+        Lambda = lambda;
+        _constants = constants;
+        _liftedTest1 = lifted as Func<object?, object?[], bool>;
+        _liftedInvoke1 = lifted as Func<object?, object?[], object?>;
+        if (_liftedTest1 is not null)
+        {
+            _test1 = Lifted1;
+        }
+        else
+        {
+            _invoke1 = LiftedInvoke1;
+        }
+    }
 
     public CompiledExpression(LambdaExpression lambda)
     {
@@ -171,6 +195,20 @@ internal sealed class CompiledExpression
                 _invoke1 = Expression.Lambda<Func<object?, object?>>(Box(body1), arg).Compile();
             }
 
+            return;
+        }
+
+        if (lambda.Parameters.Count == 2 && !isBool)
+        {
+            // Actions (context, fact) and two-parameter selectors: a direct delegate, no argument array.
+            var a0 = Expression.Parameter(typeof(object), "arg0");
+            var a1 = Expression.Parameter(typeof(object), "arg1");
+            var body2 = new Replacer(new Dictionary<ParameterExpression, Expression>
+            {
+                [lambda.Parameters[0]] = Expression.Convert(a0, lambda.Parameters[0].Type),
+                [lambda.Parameters[1]] = Expression.Convert(a1, lambda.Parameters[1].Type),
+            }).Visit(lambda.Body);
+            _invoke2 = Expression.Lambda<Func<object?, object?, object?>>(Box(body2), a0, a1).Compile();
             return;
         }
 
@@ -193,8 +231,14 @@ internal sealed class CompiledExpression
     /// <summary>Whether the lambda has exactly one parameter (then <see cref="Invoke1"/> and <see cref="Test1"/> need no argument array).</summary>
     public bool IsUnary => _invoke1 is not null || _test1 is not null;
 
+    /// <summary>Whether the lambda is a two-parameter non-boolean one (then <see cref="Invoke2"/> needs no argument array).</summary>
+    public bool IsBinary => _invoke2 is not null;
+
+    public object? Invoke2(object? arg0, object? arg1) => _invoke2 is not null ? _invoke2(arg0, arg1) : Invoke([arg0, arg1]);
+
     public object? Invoke(object?[] args) =>
-        _invoke1 is not null ? _invoke1(args[0])
+        _invoke2 is not null ? _invoke2(args[0], args[1])
+        : _invoke1 is not null ? _invoke1(args[0])
         : _test1 is not null ? _test1(args[0])
         : _test is not null ? _test(args)
         : _invoke!(args);
@@ -212,12 +256,80 @@ internal sealed class CompiledExpression
 
     /// <summary>Whether the single-argument expression yields <see langword="true"/> (same as <c>Invoke1(arg) is true</c>).</summary>
     public bool Test1(object? arg) =>
-        _test1 is not null ? _test1(arg)
+        _liftedTest1 is not null ? _liftedTest1(arg, _constants)
+        : _test1 is not null ? _test1(arg)
         : _test is not null ? _test([arg])
         : Invoke1(arg) is true;
 
+    /// <summary>
+    /// The lifted template of a one-parameter lambda: <c>(object arg, object[] constants) =&gt; body</c>, where every
+    /// literal constant (string, number, enum, date…) is read from the array. Lambdas that differ only in such
+    /// constants (the thresholds and codes of many similar rules) share one template, compiled once. Null when the
+    /// lambda has no literal constant or contains a quoted expression (whose tree must stay as written).
+    /// </summary>
+    public static (LambdaExpression Template, object?[] Constants)? Lift(LambdaExpression lambda)
+    {
+        if (lambda.Parameters.Count != 1)
+        {
+            return null;
+        }
+
+        var arg = Expression.Parameter(typeof(object), "arg");
+        var constants = Expression.Parameter(typeof(object[]), "constants");
+        var lifter = new ConstantLifter(constants);
+        var body = lifter.Visit(new Replacer(new Dictionary<ParameterExpression, Expression> { [lambda.Parameters[0]] = Expression.Convert(arg, lambda.Parameters[0].Type) }).Visit(lambda.Body));
+        if (lifter.Values.Count == 0 || lifter.HasQuote)
+        {
+            return null;
+        }
+
+        var template = lambda.ReturnType == typeof(bool)
+            ? Expression.Lambda<Func<object?, object?[], bool>>(body, arg, constants)
+            : (LambdaExpression)Expression.Lambda<Func<object?, object?[], object?>>(Box(body), arg, constants);
+        return (template, [.. lifter.Values]);
+    }
+
+    /// <summary>Whether a constant is a literal (as <see cref="ExpressionKey"/> writes literals into its text).</summary>
+    public static bool IsLiteral(object? value) =>
+        value is null or string or decimal or DateTime or DateTimeOffset or Guid or TimeSpan or Enum
+            or bool or char or sbyte or byte or short or ushort or int or uint or long or ulong or float or double or nint or nuint;
+
+    private bool Lifted1(object? arg) => _liftedTest1!(arg, _constants);
+
+    private object? LiftedInvoke1(object? arg) => _liftedInvoke1!(arg, _constants);
+
     private static Expression Box(Expression body) =>
         body.Type == typeof(void) ? Expression.Block(body, Expression.Constant(null)) : Expression.Convert(body, typeof(object));
+}
+
+/// <summary>Replaces non-null literal constants by reads from an array parameter, collecting their values in order.</summary>
+internal sealed class ConstantLifter(ParameterExpression array) : ExpressionVisitor
+{
+    public List<object?> Values { get; } = [];
+
+    public bool HasQuote { get; private set; }
+
+    protected override Expression VisitConstant(ConstantExpression node)
+    {
+        if (node.Value is null || !CompiledExpression.IsLiteral(node.Value))
+        {
+            return node;
+        }
+
+        Values.Add(node.Value);
+        return Expression.Convert(Expression.ArrayIndex(array, Expression.Constant(Values.Count - 1)), node.Type);
+    }
+
+    protected override Expression VisitUnary(UnaryExpression node)
+    {
+        if (node.NodeType == ExpressionType.Quote)
+        {
+            HasQuote = true;
+            return node;
+        }
+
+        return base.VisitUnary(node);
+    }
 }
 
 internal sealed class Replacer(IReadOnlyDictionary<ParameterExpression, Expression> map) : ExpressionVisitor

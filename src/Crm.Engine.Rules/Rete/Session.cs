@@ -107,6 +107,16 @@ internal sealed class Session : ISession, IAgenda
 
     public bool NodeMemoryRemove(int node, object item, out object? value) => _nodeMemory.Remove(new NodeKey(node, item), out value);
 
+    public T? GetMemoryOrNull<T>(int index)
+        where T : class => (T?)_memories[index];
+
+    public T SetMemory<T>(int index, T memory)
+        where T : class
+    {
+        _memories[index] = memory;
+        return memory;
+    }
+
     public T GetMemory<T>(int index, Func<T> create)
         where T : class => (T)(_memories[index] ??= create());
 
@@ -215,6 +225,11 @@ internal sealed class Session : ISession, IAgenda
         if (list.FirstOrDefault(_facts.ContainsKey) is { } existing)
         {
             throw new ArgumentException($"Fact for insert already exists: {existing}.", nameof(facts));
+        }
+
+        if (list.Count > 1)
+        {
+            _facts.EnsureCapacity(_facts.Count + list.Count);
         }
 
         foreach (var fact in list)
@@ -694,7 +709,21 @@ internal sealed class Session : ISession, IAgenda
             // Arguments are taken right before each action runs, as ActionInvocation does.
             foreach (var action in actions)
             {
-                if ((action.Element.ActionTrigger & trigger) != 0)
+                if ((action.Element.ActionTrigger & trigger) == 0)
+                {
+                    continue;
+                }
+
+                if (action.Args.Length == 1 && action.Expression.IsBinary)
+                {
+                    // The usual (context, fact) action: no argument array unless it fails.
+                    RunAction(activation, action, context, ActionArgument(activation, action.Args[0]));
+                }
+                else if (action.Args.Length == 0 && action.Expression.IsUnary)
+                {
+                    RunAction(activation, action, context);
+                }
+                else
                 {
                     RunAction(activation, action, ActionArguments(context, activation, action));
                 }
@@ -710,13 +739,39 @@ internal sealed class Session : ISession, IAgenda
         args[0] = context;
         for (var i = 0; i < action.Args.Length; i++)
         {
-            var spec = action.Args[i];
-            args[i + 1] = spec.Slot >= 0 ? activation.Token.Facts[spec.Slot]?.Object
-                : spec.ServiceType is not null ? DependencyResolver.Resolve(new ResolutionContext(this, activation.Rule), spec.ServiceType)
-                : spec.Default;
+            args[i + 1] = ActionArgument(activation, action.Args[i]);
         }
 
         return args;
+    }
+
+    private object? ActionArgument(Activation activation, ActionArg spec) =>
+        spec.Slot >= 0 ? activation.Token.Facts[spec.Slot]?.Object
+        : spec.ServiceType is not null ? DependencyResolver.Resolve(new ResolutionContext(this, activation.Rule), spec.ServiceType)
+        : spec.Default;
+
+    private void RunAction(Activation activation, CompiledAction action, ActionContext context)
+    {
+        try
+        {
+            action.Expression.Invoke1(context);
+        }
+        catch (Exception e) when (e is not RuleExpressionEvaluationException and not RuleFiringLimitExceededException)
+        {
+            FailAction(activation, action, [context], e);
+        }
+    }
+
+    private void RunAction(Activation activation, CompiledAction action, ActionContext context, object? arg)
+    {
+        try
+        {
+            action.Expression.Invoke2(context, arg);
+        }
+        catch (Exception e) when (e is not RuleExpressionEvaluationException and not RuleFiringLimitExceededException)
+        {
+            FailAction(activation, action, [context, arg], e);
+        }
     }
 
     internal void RunAction(Activation activation, CompiledAction action, object?[] args)
@@ -727,16 +782,21 @@ internal sealed class Session : ISession, IAgenda
         }
         catch (Exception e) when (e is not RuleExpressionEvaluationException and not RuleFiringLimitExceededException)
         {
-            var handler = new RhsExpressionErrorEventArgs(e, action.Expression.Lambda, args, activation);
-            _events.RhsExpressionFailed(this, handler);
-            if (!handler.IsHandled)
-            {
-                throw new RuleRhsExpressionEvaluationException(
-                    $"Failed to evaluate action '{action.Expression.Lambda}' of rule '{activation.Rule.Name}': {e.Message}",
-                    activation.Rule.Name,
-                    action.Expression.Lambda,
-                    e);
-            }
+            FailAction(activation, action, args, e);
+        }
+    }
+
+    private void FailAction(Activation activation, CompiledAction action, object?[] args, Exception e)
+    {
+        var handler = new RhsExpressionErrorEventArgs(e, action.Expression.Lambda, args, activation);
+        _events.RhsExpressionFailed(this, handler);
+        if (!handler.IsHandled)
+        {
+            throw new RuleRhsExpressionEvaluationException(
+                $"Failed to evaluate action '{action.Expression.Lambda}' of rule '{activation.Rule.Name}': {e.Message}",
+                activation.Rule.Name,
+                action.Expression.Lambda,
+                e);
         }
     }
 

@@ -24,6 +24,18 @@ internal sealed class TerminalNode(int nodeId, CompiledBranch branch) : ILeftSin
         }
     }
 
+    /// <summary>
+    /// For a root join feeding this terminal directly (one-fact rules): creates the activation of a new token and
+    /// returns it for the join to keep in its own slot, so the token needs no entry of its own.
+    /// </summary>
+    public Activation Create(Token token) => Session.CreateActivation(Branch, token);
+
+    public static void Created(Session session, Activation activation) => session.OnActivationCreated(activation);
+
+    public static void Updated(Session session, Activation activation) => session.OnActivationUpdated(activation);
+
+    public static void Deleted(Session session, Activation activation) => session.OnActivationDeleted(activation);
+
     public void LeftRetract(Session session, Token token)
     {
         if (session.NodeMemoryRemove(nodeId, token, out var activation))

@@ -7,6 +7,7 @@ using Crm.Engine.Abstractions.Events;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +42,8 @@ var admin = engine.ForTenant(tenantId);
 var manager = await admin.Organization.CreateUserAsync(new NewUser("m.meyer", "Maria Meyer") { Email = "m.meyer@acme.example" });
 await admin.Organization.DefineRoleAsync(new CrmRole("quality-manager", "Quality manager", "Owns product-quality complaints"));
 await admin.Organization.GrantRoleAsync(new RoleAssignment(manager.Id, "quality-manager", null));
+// Security role: what the user may see and change (the consultant here is the tenant's administrator).
+await admin.Security.GrantRoleAsync(SecurityPrincipal.User(manager.Id), SystemRoles.Administrator);
 var crm = admin.AsUser(manager.Id);
 
 Console.WriteLine("2. The consultant renames 'Account' to 'Customer' and adds custom fields, for this tenant only");
@@ -98,6 +101,20 @@ var timeline = await crm.Activities.GetTimelineAsync(group.Id);
 foreach (var activity in timeline.Records)
 {
     Console.WriteLine($"   {activity.Get<DateTimeOffset>(ActivityFields.OccurredAt):yyyy-MM-dd HH:mm}  {activity[ActivityFields.ActivityType],-7} {activity[ActivityFields.Status],-9} {activity[ActivityFields.Subject]}");
+}
+
+Console.WriteLine("8. A sales rep in another office sees only their own customers; every change is audited");
+var munich = await admin.Organization.CreateUnitAsync("Branch Munich");
+var rep = await admin.Organization.CreateUserAsync(new NewUser("j.huber", "Jonas Huber") { UnitId = munich.Id });
+await admin.Security.GrantRoleAsync(SecurityPrincipal.User(rep.Id), SystemRoles.SalesRep);
+var asRep = admin.AsUser(rep.Id);
+await asRep.Accounts.CreateAsync(new NewAccount("Huber Elektro KG"));
+Console.WriteLine($"   the manager sees {await crm.Records.CountAsync(RecordQuery.For(CoreEntities.Account))} customers, the rep {await asRep.Records.CountAsync(RecordQuery.For(CoreEntities.Account))}");
+Console.WriteLine($"   the rep opening {group["name"]} by id gets: {(await asRep.Accounts.GetAsync(group.Id))?["name"] ?? "nothing (not theirs)"}");
+var trail = await crm.Audit.QueryAsync(new AuditQuery { RecordId = group.Id });
+foreach (var entry in trail.Entries.Reverse())
+{
+    Console.WriteLine($"   audit: {entry.At:HH:mm:ss} {entry.Action} by {(entry.UserId == manager.Id ? manager.DisplayName : entry.UserId?.ToString() ?? "system")} via {entry.Source}: {string.Join(", ", entry.Changes.Select(c => c.Field))}");
 }
 
 await host.StopAsync();

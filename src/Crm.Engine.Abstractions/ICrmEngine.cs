@@ -3,6 +3,7 @@ using Crm.Engine.Abstractions.Events;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Tenancy;
 
 namespace Crm.Engine.Abstractions;
@@ -64,6 +65,15 @@ public interface ICrmTenant
 
     /// <summary>Users, teams, units and roles.</summary>
     IOrganizationService Organization { get; }
+
+    /// <summary>Security roles, secured fields and record sharing.</summary>
+    ISecurityService Security { get; }
+
+    /// <summary>The audit trail.</summary>
+    IAuditService Audit { get; }
+
+    /// <summary>Personal-data requests (export and erasure of what is held about a contact).</summary>
+    IPersonalDataService PersonalData { get; }
 
     /// <summary>The same tenant's services acting as a user.</summary>
     /// <param name="userId">The user.</param>

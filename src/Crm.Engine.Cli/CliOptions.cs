@@ -7,6 +7,7 @@ internal sealed class CliOptions
 {
     public const string DatabaseVariable = "CRM_DB";
     public const string TenantVariable = "CRM_TENANT";
+    public const string UserVariable = "CRM_USER";
     public const string DefaultDatabase = "crm.db";
 
     private readonly CliContext _context;
@@ -21,10 +22,20 @@ internal sealed class CliOptions
             Recursive = true,
             DefaultValueFactory = _ => context.GetEnvironmentVariable(DatabaseVariable) ?? DefaultDatabase,
         };
+        User = new Option<string?>("--user")
+        {
+            Description = $"Act as this user of the tenant, with their security roles, audited as them (default: ${UserVariable}, else the system context).",
+            HelpName = "user name",
+            Recursive = true,
+            DefaultValueFactory = _ => context.GetEnvironmentVariable(UserVariable),
+        };
     }
 
     /// <summary>The <c>--db</c> option, on the root command and inherited by every command.</summary>
     public Option<string> Database { get; }
+
+    /// <summary>The <c>--user</c> option: the user name tenant commands act as (default: the system context).</summary>
+    public Option<string?> User { get; }
 
     /// <summary>Creates a <c>--tenant</c> option for a group of tenant-scoped commands.</summary>
     /// <returns>The option; add it to the group's command, it is inherited by the group's commands.</returns>

@@ -58,6 +58,7 @@ internal static class CrmCli
         var options = new CliOptions(context);
         var root = new RootCommand("crm: set up and inspect Crm.Engine tenants (fields, labels, accounts, contacts) in a SQLite database.");
         root.Options.Add(options.Database);
+        root.Options.Add(options.User);
         root.Subcommands.Add(InitCommand.Build(context, options));
         root.Subcommands.Add(TenantCommands.Build(context, options));
         root.Subcommands.Add(EntityCommands.Build(context, options));

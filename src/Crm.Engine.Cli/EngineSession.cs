@@ -31,6 +31,9 @@ internal sealed class EngineSession : IAsyncDisposable
     /// <summary>The engine's services (e.g. the tenants' rule bases).</summary>
     public IServiceProvider Services => _provider;
 
+    /// <summary>The user tenant commands act as, or <see langword="null"/> for the system context.</summary>
+    public string? UserName { get; private init; }
+
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath { get; }
 
@@ -46,7 +49,8 @@ internal sealed class EngineSession : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The open session.</returns>
     /// <exception cref="CliException">The file does not exist and <paramref name="create"/> is false.</exception>
-    public static async Task<EngineSession> OpenAsync(string databasePath, bool create, CancellationToken cancellationToken)
+    /// <param name="userName">The user tenant commands act as (<c>--user</c>), or <see langword="null"/> for the system context.</param>
+    public static async Task<EngineSession> OpenAsync(string databasePath, bool create, CancellationToken cancellationToken, string? userName = null)
     {
         var fullPath = Path.GetFullPath(databasePath);
         var existed = File.Exists(fullPath);
@@ -78,7 +82,7 @@ internal sealed class EngineSession : IAsyncDisposable
             throw;
         }
 
-        return new EngineSession(provider, fullPath, !existed, migrations.Applied);
+        return new EngineSession(provider, fullPath, !existed, migrations.Applied) { UserName = string.IsNullOrWhiteSpace(userName) ? null : userName.Trim() };
     }
 
     /// <summary>Gets the services of an existing tenant, acting as the command line.</summary>
@@ -94,7 +98,18 @@ internal sealed class EngineSession : IAsyncDisposable
                 $"tenant '{tenantId}' does not exist in {DatabasePath}. Create it with `crm tenant create {tenantId} --name \"<name>\"`, or see the tenants with `crm tenant list`.");
         }
 
-        return Engine.ForTenant(new CallerContext(tenantId, null, OperationSource.Cli, "crm"));
+        if (UserName is null)
+        {
+            return Engine.ForTenant(new CallerContext(tenantId, null, OperationSource.Cli, "crm"));
+        }
+
+        var user = await Engine.ForTenant(CallerContext.System(tenantId, "crm")).Organization.FindUserAsync(UserName, cancellationToken).ConfigureAwait(false);
+        if (user is not { IsActive: true })
+        {
+            throw new CliException($"there is no active user '{UserName}' in tenant '{tenantId}'; --user (or {CliOptions.UserVariable}) must name one of the tenant's users.");
+        }
+
+        return Engine.ForTenant(new CallerContext(tenantId, user.Id, OperationSource.Cli, "crm"));
     }
 
     public ValueTask DisposeAsync() => DisposeProviderAsync(_provider);

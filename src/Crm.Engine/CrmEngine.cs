@@ -4,12 +4,14 @@ using Crm.Engine.Abstractions.Events;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Tenancy;
 using Crm.Engine.Customers;
 using Crm.Engine.Metadata;
 using Crm.Engine.Organization;
 using Crm.Engine.Pipeline;
 using Crm.Engine.Records;
+using Crm.Engine.Security;
 using Crm.Engine.Tenancy;
 
 namespace Crm.Engine;
@@ -52,6 +54,9 @@ internal sealed class CrmTenant : ICrmTenant
         Contacts = new ContactService(_records);
         Activities = new ActivityService(_records);
         Organization = new OrganizationService(runtime, caller);
+        Security = new SecurityService(runtime, caller);
+        Audit = new AuditService(runtime, caller);
+        PersonalData = new PersonalDataService(runtime, store, caller);
     }
 
     public CallerContext Caller { get; }
@@ -69,6 +74,12 @@ internal sealed class CrmTenant : ICrmTenant
     public IActivityService Activities { get; }
 
     public IOrganizationService Organization { get; }
+
+    public ISecurityService Security { get; }
+
+    public IAuditService Audit { get; }
+
+    public IPersonalDataService PersonalData { get; }
 
     public ICrmTenant AsUser(Guid userId) => _engine.ForTenant(Caller with { UserId = userId, Source = Caller.Source == OperationSource.System ? OperationSource.Api : Caller.Source });
 }

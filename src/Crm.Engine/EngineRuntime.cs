@@ -41,6 +41,26 @@ internal sealed class EngineRuntime(
 
     public void Dispose() => _initLock.Dispose();
 
+    // Tenants created before security roles existed get the shipped roles (once; edits are kept).
+    private async Task SeedSecurityRolesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await Storage.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var tenants = (await Dapper.SqlMapper.QueryAsync<string>(connection, new Dapper.CommandDefinition(
+            "SELECT id FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM security_roles r WHERE r.tenant_id = t.id)", cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        if (tenants.Count == 0)
+        {
+            return;
+        }
+
+        await using var transaction = await Storage.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        foreach (var tenant in tenants)
+        {
+            await Security.SecurityService.SeedSystemRolesAsync(connection, transaction, tenant, Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task EnsureInitializedAsync(CancellationToken cancellationToken)
     {
         if (_initialized)
@@ -66,6 +86,7 @@ internal sealed class EngineRuntime(
             await runner.RunAsync(Registry.Migrations, cancellationToken).ConfigureAwait(false);
             await ledger.RecordAsync(cancellationToken).ConfigureAwait(false);
             await Metadata.EnsureSystemIndexesAsync(cancellationToken).ConfigureAwait(false);
+            await SeedSecurityRolesAsync(cancellationToken).ConfigureAwait(false);
             foreach (var initializer in Services.GetServices<IEngineInitializer>())
             {
                 await initializer.InitializeAsync(cancellationToken).ConfigureAwait(false);

@@ -128,7 +128,8 @@ public class SqliteStoreTests
 
             tenantTables.Add(table);
             var key = columns.Where(c => c.Pk > 0).OrderBy(c => c.Pk).Select(c => c.Name).ToList();
-            Assert.True(key.Count > 1 && key[0] == "tenant_id", $"{table}: primary key ({string.Join(", ", key)}) does not start with tenant_id");
+            // (tenant_id, id...) for tenant-owned rows; (tenant_id) alone for a tenant's one settings row.
+            Assert.True(key.Count > 0 && key[0] == "tenant_id", $"{table}: primary key ({string.Join(", ", key)}) does not start with tenant_id");
             var uniqueIndexes = await QueryAsync(host, $"SELECT name FROM pragma_index_list('{table}') WHERE \"unique\" = 1", r => r.GetString(0));
             foreach (var index in uniqueIndexes)
             {

@@ -1,3 +1,4 @@
+using Crm.Engine.Abstractions.Organization;
 using System.Collections.Concurrent;
 using Crm.Engine.Abstractions;
 using Crm.Engine.Abstractions.Errors;
@@ -505,7 +506,8 @@ public class PipelineTests(PipelineFixture fixture) : IClassFixture<PipelineFixt
         var crm = await fixture.NewTenantAsync();
 
         var ticket = await crm.Records.CreateAsync(Ticket, V(("title", "Printer")));
-        var assigned = await crm.Records.AssignAsync(Ticket, ticket.Id, Guid.NewGuid());
+        var owner = await crm.Organization.CreateUserAsync(new NewUser("owner", "Owner"));
+        var assigned = await crm.Records.AssignAsync(Ticket, ticket.Id, owner.Id);
         await crm.Records.DeleteAsync(Ticket, ticket.Id);
 
         var events = fixture.Log.EventsFor(crm.TenantId);

@@ -1,3 +1,4 @@
+using Crm.Engine.Abstractions.Organization;
 using System.Buffers.Text;
 using System.Text;
 using Crm.Engine.Abstractions;
@@ -38,6 +39,7 @@ public sealed class QueryFixture : EngineFixture
             await Crm.Metadata.AddCustomFieldAsync(CoreEntities.Account, field);
         }
 
+        await Crm.Organization.CreateUserAsync(new NewUser("owner", "Owner") { Id = Owner });
         SeededAt = Host.Clock.GetUtcNow();
         await AddAsync("A", V(("name", "Alpha"), ("city", "Berlin"), ("score_c", 10), ("tier_c", "gold"), ("tags_c", new List<string> { "retail", "online" }), ("vip_c", true), ("since_c", "2020-01-01"), ("seen_c", "2026-01-01T00:00:00Z")));
         await AddAsync("B", V(("name", "beta"), ("city", "Bonn"), ("score_c", 20.5m), ("tier_c", "silver"), ("tags_c", new List<string> { "online" }), ("vip_c", false), ("since_c", "2021-06-15")));

@@ -3,6 +3,7 @@ using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Security;
 using static Crm.Engine.Tests.EngineFixture;
 
 namespace Crm.Engine.Tests;
@@ -14,6 +15,7 @@ public class RecordTests(EngineFixture fixture) : IClassFixture<EngineFixture>
     {
         var admin = await fixture.NewTenantAsync();
         var user = await admin.Organization.CreateUserAsync(new NewUser("anna", "Anna"));
+        await admin.Security.GrantRoleAsync(SecurityPrincipal.User(user.Id), SystemRoles.SalesRep);
         var crm = admin.AsUser(user.Id);
         var createdAt = fixture.Host.Clock.GetUtcNow();
 
@@ -54,7 +56,7 @@ public class RecordTests(EngineFixture fixture) : IClassFixture<EngineFixture>
     {
         var crm = await fixture.NewTenantAsync();
         var id = Guid.NewGuid();
-        var owner = Guid.NewGuid();
+        var owner = (await crm.Organization.CreateUserAsync(new NewUser("owner", "Owner"))).Id;
 
         var created = await crm.Records.CreateAsync(CoreEntities.Account, V((AccountFields.Name, "Acme")), new CreateOptions { Id = id, OwnerId = owner });
         var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Records.CreateAsync(CoreEntities.Contact, V((ContactFields.LastName, "X")), new CreateOptions { Id = id }));
@@ -218,7 +220,7 @@ public class RecordTests(EngineFixture fixture) : IClassFixture<EngineFixture>
     {
         var crm = await fixture.NewTenantAsync();
         var account = await crm.Accounts.CreateAsync(new NewAccount("Acme"));
-        var owner = Guid.NewGuid();
+        var owner = (await crm.Organization.CreateUserAsync(new NewUser("owner", "Owner"))).Id;
 
         var assigned = await crm.Records.AssignAsync(CoreEntities.Account, account.Id, owner);
 

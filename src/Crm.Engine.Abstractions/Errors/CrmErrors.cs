@@ -140,3 +140,27 @@ public sealed class CrmInUseException : CrmException
     /// <summary>How many references exist.</summary>
     public long ReferenceCount { get; }
 }
+
+/// <summary>
+/// The caller may see the record (or the entity type) but not do this with it: the error names the privilege or field
+/// missing. Records the caller may not read are reported as <see cref="CrmNotFoundException"/> instead, so ids cannot be probed.
+/// </summary>
+public sealed class CrmAccessDeniedException : CrmException
+{
+    /// <summary>Creates the error.</summary>
+    /// <param name="message">What was refused and which privilege or field access is missing.</param>
+    /// <param name="entityType">The entity type, if the error is about records.</param>
+    /// <param name="field">The field, if the error is about a secured field.</param>
+    public CrmAccessDeniedException(string message, string? entityType = null, string? field = null)
+        : base(CrmErrorCodes.AccessDenied, message)
+    {
+        EntityType = entityType;
+        Field = field;
+    }
+
+    /// <summary>The entity type, if the error is about records.</summary>
+    public string? EntityType { get; }
+
+    /// <summary>The field, if the error is about a secured field.</summary>
+    public string? Field { get; }
+}

@@ -43,4 +43,7 @@ public static class CrmErrorCodes
 
     /// <summary>The record is still referenced by other records.</summary>
     public const string InUse = "in_use";
+
+    /// <summary>The caller lacks the privilege or field access for the operation.</summary>
+    public const string AccessDenied = "access_denied";
 }

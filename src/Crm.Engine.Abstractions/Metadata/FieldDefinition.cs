@@ -49,4 +49,10 @@ public sealed record FieldDefinition
 
     /// <summary>Whether the engine maintains the value itself; callers may not set it.</summary>
     public bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// Whether the field holds personal data, cleared when a contact's data is erased. Text, e-mail and phone fields
+    /// of contacts are personal whatever this says; set it on other fields (e.g. a birth date) that identify a person.
+    /// </summary>
+    public bool PersonalData { get; init; }
 }

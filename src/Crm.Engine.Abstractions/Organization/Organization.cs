@@ -21,6 +21,9 @@ public sealed record CrmUser(Guid Id, string UserName, string DisplayName, strin
 /// <param name="DisplayName">The name shown to people.</param>
 public sealed record NewUser(string UserName, string DisplayName)
 {
+    /// <summary>The user's id, e.g. kept from the system the users are imported from (default: a new id).</summary>
+    public Guid? Id { get; init; }
+
     /// <summary>The e-mail address.</summary>
     public string? Email { get; init; }
 
@@ -98,6 +101,18 @@ public interface IOrganizationService
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The team.</returns>
     Task<CrmTeam> CreateTeamAsync(string name, Guid? unitId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves a user to another organisation unit. Access that depends on the unit (unit and unit-and-below depths, and
+    /// which records count as the unit's) follows the move from the next operation on. Needs the
+    /// <c>ManageSecurity</c> tenant privilege (or the system context).
+    /// </summary>
+    /// <param name="userId">The user.</param>
+    /// <param name="unitId">The unit the user now belongs to.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The user as stored after the move.</returns>
+    /// <exception cref="Errors.CrmValidationException">The user or the unit does not exist in this tenant.</exception>
+    Task<CrmUser> MoveUserAsync(Guid userId, Guid unitId, CancellationToken cancellationToken = default);
 
     /// <summary>Adds a user to a team (no effect when already a member).</summary>
     /// <param name="teamId">The team.</param>

@@ -72,6 +72,37 @@ public interface IRecordService
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The number of matching records.</returns>
     Task<long> CountAsync(RecordQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Groups the records that match the query's filters and computes counts and sums per group (reports). Only
+    /// records the caller may read are counted, and grouping or aggregating by a field the caller may not read is refused.
+    /// </summary>
+    /// <param name="query">The filters, groups and aggregates.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>One row per group, ordered by the group keys.</returns>
+    Task<IReadOnlyList<AggregateRow>> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams every record that matches the query's filters, in id order, without paging. Needs the
+    /// <c>Export</c> privilege on the records as well as <c>Read</c>; records the caller may not export are skipped.
+    /// </summary>
+    /// <param name="query">The filters (sort and page are ignored).</param>
+    /// <param name="cancellationToken">Cancels the stream.</param>
+    /// <returns>The records.</returns>
+    IAsyncEnumerable<CrmRecord> ExportAsync(RecordQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Merges a duplicate into a surviving record, in one transaction: every look-up that pointed to the duplicate is
+    /// re-pointed to the survivor, the given field values are written to the survivor, and the duplicate is deleted.
+    /// Needs write on the survivor and delete on the duplicate; audited as a merge on the survivor.
+    /// </summary>
+    /// <param name="entityType">The entity type of both records.</param>
+    /// <param name="survivorId">The record that stays.</param>
+    /// <param name="duplicateId">The record merged into it and deleted.</param>
+    /// <param name="survivorChanges">Field values to set on the survivor (e.g. the duplicate's better phone number), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The survivor as stored after the merge.</returns>
+    Task<CrmRecord> MergeAsync(string entityType, Guid survivorId, Guid duplicateId, IReadOnlyDictionary<string, object?>? survivorChanges = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Optional settings of a create.</summary>

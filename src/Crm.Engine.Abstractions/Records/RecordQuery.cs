@@ -122,3 +122,54 @@ public sealed record RecordQuery
 /// <param name="ContinuationToken">The token to read the next page, or <see langword="null"/> on the last page.</param>
 /// <param name="TotalCount">The number of matching records, when asked for.</param>
 public sealed record RecordPage(IReadOnlyList<CrmRecord> Records, string? ContinuationToken, long? TotalCount);
+
+/// <summary>An aggregate function of a report.</summary>
+public enum AggregateFunction
+{
+    /// <summary>The number of records (the field is ignored) or of records with a value in the field.</summary>
+    Count = 0,
+
+    /// <summary>The sum of a number or money field.</summary>
+    Sum = 1,
+
+    /// <summary>The average of a number or money field.</summary>
+    Average = 2,
+
+    /// <summary>The smallest value.</summary>
+    Min = 3,
+
+    /// <summary>The largest value.</summary>
+    Max = 4,
+}
+
+/// <summary>One computed column of a report.</summary>
+/// <param name="Function">The function.</param>
+/// <param name="Field">The field it applies to (<see langword="null"/> for a plain count).</param>
+/// <param name="Alias">The name of the result in <see cref="AggregateRow.Values"/>.</param>
+public sealed record AggregateSpec(AggregateFunction Function, string? Field, string Alias);
+
+/// <summary>A report over one entity type: filters, group-by fields and computed columns.</summary>
+public sealed record AggregateQuery
+{
+    /// <summary>The entity type's API name.</summary>
+    public required string EntityType { get; init; }
+
+    /// <summary>The filters, combined with AND.</summary>
+    public IReadOnlyList<QueryFilter> Filters { get; init; } = [];
+
+    /// <summary>The fields to group by (none: one row for all records).</summary>
+    public IReadOnlyList<string> GroupBy { get; init; } = [];
+
+    /// <summary>The computed columns (none: a count named <c>count</c>).</summary>
+    public IReadOnlyList<AggregateSpec> Aggregates { get; init; } = [];
+
+    /// <summary>Starts a report over an entity type.</summary>
+    /// <param name="entityType">The entity type's API name.</param>
+    /// <returns>A report with no filters or groups.</returns>
+    public static AggregateQuery For(string entityType) => new() { EntityType = entityType };
+}
+
+/// <summary>One group of a report.</summary>
+/// <param name="Keys">The group-by values, by field.</param>
+/// <param name="Values">The computed columns, by alias.</param>
+public sealed record AggregateRow(IReadOnlyDictionary<string, object?> Keys, IReadOnlyDictionary<string, object?> Values);

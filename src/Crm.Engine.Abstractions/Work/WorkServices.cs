@@ -14,6 +14,15 @@ public interface IWorkServices
     ITenantWork ForTenant(string tenantId);
 
     /// <summary>
+    /// The work services of a tenant acting as a given caller (a user, or a named background source such as a rule),
+    /// so what they change is checked against that caller's access and audited as theirs; each write runs in its own
+    /// transaction.
+    /// </summary>
+    /// <param name="caller">Tenant, user and source.</param>
+    /// <returns>The tenant's work services for that caller.</returns>
+    ITenantWork ForCaller(Tenancy.CallerContext caller);
+
+    /// <summary>
     /// The work services of the tenant of a running pipeline operation: every write joins that operation's
     /// transaction (a notification or timer is stored only if the change that caused it commits).
     /// </summary>

@@ -21,7 +21,7 @@ internal static class EntityCommands
         var command = new Command("list", "List the entity types as the tenant sees them.") { json };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
             var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
             var entities = await crm.Metadata.ListEntitiesAsync(cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))
@@ -59,7 +59,7 @@ internal static class EntityCommands
         var command = new Command("rename", "Change the display names of an entity type for the tenant (the API name never changes).") { entityArgument, displayName, plural };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
             var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
             var entityType = parseResult.GetRequiredValue(entityArgument);
             await crm.Metadata.RenameEntityAsync(entityType, parseResult.GetRequiredValue(displayName), parseResult.GetValue(plural), cancellationToken).ConfigureAwait(false);

@@ -29,7 +29,7 @@ internal static class FieldCommands
         var command = new Command("list", "List the system and custom fields of an entity type, with the tenant's labels.") { entityArgument, json };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
             var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
             var entity = await crm.Metadata.GetEntityAsync(parseResult.GetRequiredValue(entityArgument), cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))
@@ -93,7 +93,7 @@ internal static class FieldCommands
                 LookupTarget = parseResult.GetValue(target),
                 Indexed = parseResult.GetValue(indexed),
             };
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
             var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
             var entityType = parseResult.GetRequiredValue(entityArgument);
             var added = await crm.Metadata.AddCustomFieldAsync(entityType, definition, cancellationToken).ConfigureAwait(false);
@@ -113,7 +113,7 @@ internal static class FieldCommands
         var command = new Command("rename", "Change the label of a field for the tenant (the API name never changes).") { entityArgument, apiName, label };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
             var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
             var entityType = parseResult.GetRequiredValue(entityArgument);
             var field = parseResult.GetRequiredValue(apiName);

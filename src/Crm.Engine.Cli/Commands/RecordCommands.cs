@@ -61,7 +61,7 @@ internal static class RecordCommands
         var command = new Command("list", $"List {kind.CommandName} records, optionally filtered and sorted.") { where, sort, take, json };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
             var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
             var entity = await crm.Metadata.GetEntityAsync(kind.EntityType, cancellationToken).ConfigureAwait(false);
             var asJson = parseResult.GetValue(json);

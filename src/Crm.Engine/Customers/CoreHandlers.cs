@@ -2,6 +2,9 @@ using Crm.Engine.Abstractions.Customers;
 using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Pipeline;
 using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Pipeline;
+using Crm.Engine.Storage;
+using Dapper;
 
 namespace Crm.Engine.Customers;
 
@@ -27,8 +30,11 @@ internal sealed class ContactNameHandler : IPipelineHandler
         target.TryGetValue(field, out var v) ? v as string : before?[field] as string;
 }
 
-/// <summary>Rejects a parent account that would make the hierarchy a loop.</summary>
-internal sealed class AccountHierarchyHandler : IPipelineHandler
+/// <summary>
+/// Rejects a parent account that would make the hierarchy a loop. The walk up reads the stored parent links, not
+/// records through the caller's access: an ancestor the caller may not read still closes a loop.
+/// </summary>
+internal sealed class AccountHierarchyHandler(EngineRuntime runtime) : IPipelineHandler
 {
     private const int MaxDepth = 100;
 
@@ -48,8 +54,22 @@ internal sealed class AccountHierarchyHandler : IPipelineHandler
                     "the parent account would make the account its own ancestor."));
             }
 
-            current = (await context.Records.GetAsync(CoreEntities.Account, id, cancellationToken).ConfigureAwait(false))?.Get<Guid?>(AccountFields.ParentAccountId);
+            current = await ParentOfAsync(context, id, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task<Guid?> ParentOfAsync(IPipelineContext context, Guid id, CancellationToken cancellationToken)
+    {
+        if (context is not PipelineContext { Scope: var scope })
+        {
+            return (await context.Records.GetAsync(CoreEntities.Account, id, cancellationToken).ConfigureAwait(false))?.Get<Guid?>(AccountFields.ParentAccountId);
+        }
+
+        var parent = await scope.Connection.ExecuteScalarAsync<object?>(new CommandDefinition(
+            "SELECT target_id FROM record_refs WHERE tenant_id = @tenant AND source_id = @id AND field = @field",
+            new { tenant = context.Caller.TenantId, id = runtime.Storage.Dialect.IdParameter(id), field = AccountFields.ParentAccountId },
+            scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return DbValues.ToNullableGuid(parent);
     }
 }
 

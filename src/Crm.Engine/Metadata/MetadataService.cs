@@ -23,7 +23,8 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
     public async Task<TenantField> AddCustomFieldAsync(string entityType, FieldDefinition field, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(field);
-        await using var scope = await OperationScope.BeginAsync(runtime, caller.TenantId, cancellationToken).ConfigureAwait(false);
+        await using var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false);
+        scope.Access.Require(Abstractions.Security.TenantPrivilege.Customize, "changing metadata");
         var entity = scope.Metadata.GetEntity(entityType);
         var errors = new List<CrmValidationError>();
         if (!CrmRegistry.IsIdentifier(field.ApiName) || !field.ApiName.EndsWith("_c", StringComparison.Ordinal) || field.ApiName.Length < 3)
@@ -70,7 +71,8 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
 
     public async Task RenameFieldAsync(string entityType, string fieldApiName, string label, CancellationToken cancellationToken = default)
     {
-        await using var scope = await OperationScope.BeginAsync(runtime, caller.TenantId, cancellationToken).ConfigureAwait(false);
+        await using var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false);
+        scope.Access.Require(Abstractions.Security.TenantPrivilege.Customize, "changing metadata");
         var entity = scope.Metadata.GetEntity(entityType);
         if (entity.FindField(fieldApiName) is null)
         {
@@ -90,7 +92,8 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
 
     public async Task RenameEntityAsync(string entityType, string displayName, string? pluralName = null, CancellationToken cancellationToken = default)
     {
-        await using var scope = await OperationScope.BeginAsync(runtime, caller.TenantId, cancellationToken).ConfigureAwait(false);
+        await using var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false);
+        scope.Access.Require(Abstractions.Security.TenantPrivilege.Customize, "changing metadata");
         scope.Metadata.GetEntity(entityType);
         CheckLabel(entityType, null, displayName);
         if (pluralName is not null)

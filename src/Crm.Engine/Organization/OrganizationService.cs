@@ -47,7 +47,7 @@ internal sealed partial class OrganizationService(EngineRuntime runtime, CallerC
         {
             var unit = user.UnitId ?? (await Units(c, "AND parent_id IS NULL", tx, cancellationToken).ConfigureAwait(false)).Single().Id;
             await EnsureExistsAsync(c, tx, "org_units", "unit", unit, cancellationToken).ConfigureAwait(false);
-            var created = new CrmUser(NewId(), user.UserName.Trim(), user.DisplayName.Trim(), user.Email, user.Phone, unit, true);
+            var created = new CrmUser(user.Id ?? NewId(), user.UserName.Trim(), user.DisplayName.Trim(), user.Email, user.Phone, unit, true);
             await InsertAsync(c, tx,
                 "INSERT INTO users (tenant_id, id, user_name, display_name, email, phone, unit_id, is_active, created_at) VALUES (@tenant, @id, @userName, @displayName, @email, @phone, @unit, 1, @at)",
                 new { tenant = Tenant, id = Id(created.Id), userName = created.UserName, displayName = created.DisplayName, email = created.Email, phone = created.Phone, unit = Id(unit), at = Now() },
@@ -78,6 +78,17 @@ internal sealed partial class OrganizationService(EngineRuntime runtime, CallerC
             return team;
         }, cancellationToken);
     }
+
+    public Task<CrmUser> MoveUserAsync(Guid userId, Guid unitId, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            await EnsureExistsAsync(c, tx, "users", "user", userId, cancellationToken).ConfigureAwait(false);
+            await EnsureExistsAsync(c, tx, "org_units", "unit", unitId, cancellationToken).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE users SET unit_id = @unit WHERE tenant_id = @tenant AND id = @id",
+                new { tenant = Tenant, id = Id(userId), unit = Id(unitId) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return (await Users(c, "WHERE tenant_id = @tenant AND id = @id", new { tenant = Tenant, id = Id(userId) }, tx, cancellationToken).ConfigureAwait(false)).Single();
+        }, cancellationToken);
 
     public Task AddTeamMemberAsync(Guid teamId, Guid userId, CancellationToken cancellationToken = default) =>
         WriteAsync(async (c, tx) =>
@@ -236,6 +247,8 @@ internal sealed partial class OrganizationService(EngineRuntime runtime, CallerC
         await using var connection = await runtime.Storage.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await runtime.Storage.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         await runtime.Metadata.GetAsync(connection, tx, Tenant, cancellationToken).ConfigureAwait(false);
+        (await Security.AccessProfile.ForAsync(caller, connection, tx, Dialect, cancellationToken).ConfigureAwait(false))
+            .Require(Abstractions.Security.TenantPrivilege.ManageSecurity, "changing users, units, teams and job roles");
         var result = await write(connection, tx).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return result;

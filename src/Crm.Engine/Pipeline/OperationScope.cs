@@ -11,14 +11,18 @@ namespace Crm.Engine.Pipeline;
 internal sealed class OperationScope : IAsyncDisposable
 {
     private readonly List<IDomainEvent> _events = [];
+    private readonly List<Security.PendingAudit> _audit = [];
+    private readonly EngineRuntime _runtime;
     private bool _completed;
     private int _savepoints;
     private readonly IServiceProvider _root;
     private Microsoft.Extensions.DependencyInjection.AsyncServiceScope? _services;
 
-    private OperationScope(DbConnection connection, DbTransaction transaction, TenantMetadata metadata, IServiceProvider root)
+    private OperationScope(EngineRuntime runtime, DbConnection connection, DbTransaction transaction, TenantMetadata metadata, Security.AccessProfile access)
     {
-        _root = root;
+        _runtime = runtime;
+        _root = runtime.Services;
+        Access = access;
         Connection = connection;
         Transaction = transaction;
         Metadata = metadata;
@@ -34,6 +38,12 @@ internal sealed class OperationScope : IAsyncDisposable
 
     public TenantMetadata Metadata { get; }
 
+    /// <summary>What the caller of the top-level operation may do; nested operations run under the same caller.</summary>
+    public Security.AccessProfile Access { get; }
+
+    /// <summary>The audit entries collected so far (written just before the commit).</summary>
+    public IReadOnlyList<Security.PendingAudit> AuditEntries => _audit;
+
     public IReadOnlyList<IDomainEvent> Events => _events;
 
     /// <summary>
@@ -42,7 +52,7 @@ internal sealed class OperationScope : IAsyncDisposable
     /// </summary>
     public IServiceProvider Services => (_services ??= Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(_root)).ServiceProvider;
 
-    public static async Task<OperationScope> BeginAsync(EngineRuntime runtime, string tenantId, CancellationToken cancellationToken)
+    public static async Task<OperationScope> BeginAsync(EngineRuntime runtime, Abstractions.Tenancy.CallerContext caller, CancellationToken cancellationToken)
     {
         await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         var connection = await runtime.Storage.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -50,8 +60,9 @@ internal sealed class OperationScope : IAsyncDisposable
         try
         {
             transaction = await runtime.Storage.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-            var metadata = await runtime.Metadata.GetAsync(connection, transaction, tenantId, cancellationToken).ConfigureAwait(false);
-            return new OperationScope(connection, transaction, metadata, runtime.Services);
+            var metadata = await runtime.Metadata.GetAsync(connection, transaction, caller.TenantId, cancellationToken).ConfigureAwait(false);
+            var access = await Security.AccessProfile.ForAsync(caller, connection, transaction, runtime.Storage.Dialect, cancellationToken).ConfigureAwait(false);
+            return new OperationScope(runtime, connection, transaction, metadata, access);
         }
         catch
         {
@@ -67,6 +78,9 @@ internal sealed class OperationScope : IAsyncDisposable
 
     public void Queue(IDomainEvent domainEvent) => _events.Add(domainEvent);
 
+    /// <summary>Adds an audit entry; it is written in this transaction, and undone with a nested operation that fails.</summary>
+    public void Audit(Security.PendingAudit entry) => _audit.Add(entry);
+
     /// <summary>
     /// Runs a nested operation (one started by a handler) all or nothing inside the scope: if it fails, what it wrote
     /// and the events it queued are undone, even when the handler that started it catches the error and carries on.
@@ -75,6 +89,7 @@ internal sealed class OperationScope : IAsyncDisposable
     {
         var savepoint = "crm_nested_" + (++_savepoints).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var queued = _events.Count;
+        var audited = _audit.Count;
         await Transaction.SaveAsync(savepoint, cancellationToken).ConfigureAwait(false);
         T result;
         try
@@ -86,6 +101,7 @@ internal sealed class OperationScope : IAsyncDisposable
             await Transaction.RollbackAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
             await Transaction.ReleaseAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
             _events.RemoveRange(queued, _events.Count - queued);
+            _audit.RemoveRange(audited, _audit.Count - audited);
             throw;
         }
 
@@ -95,6 +111,11 @@ internal sealed class OperationScope : IAsyncDisposable
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
+        if (_audit.Count > 0)
+        {
+            await Security.AuditLog.WriteAsync(Connection, Transaction, _runtime.Storage.Dialect, Metadata.TenantId, _runtime.Time.GetUtcNow(), _audit, cancellationToken).ConfigureAwait(false);
+        }
+
         await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
     }

@@ -41,6 +41,9 @@ internal sealed class PipelineContext(
 
     public IRecordService Records { get; } = records;
 
+    /// <summary>The handler running now (for audit attribution of the writes it makes).</summary>
+    public Type? CurrentHandler { get; set; }
+
     /// <summary>The operation's transaction, for core services that write beside the record (outbox, timers).</summary>
     public OperationScope Scope => scope;
 

@@ -17,7 +17,16 @@ internal sealed class PipelineRunner(CrmRegistry registry)
         {
             // Created in the operation's scope, so handlers may depend on scoped services.
             var handler = (IPipelineHandler)ActivatorUtilities.GetServiceOrCreateInstance(context.Scope.Services, step.HandlerType);
-            await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+            var previous = context.CurrentHandler;
+            context.CurrentHandler = step.HandlerType;
+            try
+            {
+                await handler.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                context.CurrentHandler = previous;
+            }
         }
     }
 

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Metadata;
 using Crm.Engine.Storage;
 using Dapper;
@@ -19,7 +20,7 @@ namespace Crm.Engine.Records;
 /// Keyset paging: the continuation token carries the last row's sort values and id, and the next page starts
 /// strictly after them, with NULLs ordered first ascending and last descending on every provider.
 /// </summary>
-internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata, RecordQuery query)
+internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata, RecordQuery query, Security.AccessProfile access, RecordPrivilege privilege = RecordPrivilege.Read)
 {
     private readonly DynamicParameters _parameters = new();
     private readonly List<CrmValidationError> _errors = [];
@@ -65,6 +66,56 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
         return $"SELECT COUNT(*) FROM records WHERE {string.Join(" AND ", where)}";
     }
 
+    /// <summary>The report: one row per group with the group keys (g0..) then the computed columns (v0..).</summary>
+    public string BuildAggregate(AggregateQuery report)
+    {
+        var entity = metadata.GetEntity(query.EntityType);
+        var where = BuildWhere(entity);
+        var groups = new List<string>();
+        foreach (var field in report.GroupBy)
+        {
+            var expression = Expression(entity, field, forSort: true);
+            groups.Add(expression ?? "NULL");
+        }
+
+        var columns = new List<string>();
+        var aggregates = report.Aggregates.Count == 0 ? [new AggregateSpec(AggregateFunction.Count, null, "count")] : report.Aggregates;
+        foreach (var spec in aggregates)
+        {
+            if (spec.Field is null)
+            {
+                if (spec.Function != AggregateFunction.Count)
+                {
+                    _errors.Add(new CrmValidationError(query.EntityType, null, spec.Alias, "aggregate", $"aggregate '{spec.Alias}': {spec.Function} needs a field."));
+                }
+
+                columns.Add("COUNT(*)");
+                continue;
+            }
+
+            var expression = Expression(entity, spec.Field, forSort: true) ?? "NULL";
+            if (spec.Function is AggregateFunction.Sum or AggregateFunction.Average
+                && entity.FindField(spec.Field) is { } numeric && numeric.Type is not (FieldType.Number or FieldType.Money))
+            {
+                _errors.Add(new CrmValidationError(query.EntityType, spec.Field, spec.Alias, "aggregate", $"aggregate '{spec.Alias}': {spec.Function} needs a number or money field; {spec.Field} is {numeric.Type}."));
+            }
+
+            columns.Add(spec.Function switch
+            {
+                AggregateFunction.Count => $"COUNT({expression})",
+                AggregateFunction.Sum => $"SUM({expression})",
+                AggregateFunction.Average => $"AVG({expression})",
+                AggregateFunction.Min => $"MIN({expression})",
+                _ => $"MAX({expression})",
+            });
+        }
+
+        ThrowIfErrors();
+        var select = string.Join(", ", groups.Select((g, i) => $"{g} AS g{i}").Concat(columns.Select((c, i) => $"{c} AS v{i}")));
+        var groupBy = groups.Count == 0 ? string.Empty : $" GROUP BY {string.Join(", ", groups)} ORDER BY {string.Join(", ", groups.Select(g => g + " ASC NULLS FIRST"))}";
+        return $"SELECT {select} FROM records WHERE {string.Join(" AND ", where)}{groupBy}";
+    }
+
     public string Signature() =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join('|', query.Sort.Select(s => s.Field + (s.Descending ? "-" : "+")).Prepend(query.EntityType)))))[..16];
@@ -81,6 +132,15 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
     private List<string> BuildWhere(TenantEntity entity)
     {
         var where = new List<string> { "tenant_id = " + Add(metadata.TenantId), "entity_type = " + Add(entity.ApiName) };
+
+        // The access filter: only rows the caller may read (and, for exports, export). Same condition for every read path.
+        foreach (var p in privilege == RecordPrivilege.Read ? [RecordPrivilege.Read] : new[] { RecordPrivilege.Read, privilege })
+        {
+            if (access.Predicate(entity.ApiName, p, dialect, Add) is { } allowed)
+            {
+                where.Add(allowed);
+            }
+        }
         foreach (var filter in query.Filters)
         {
             if (Predicate(entity, filter) is { } predicate)
@@ -224,6 +284,14 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
         }
 
         var definition = entity.FindField(field);
+        if (definition is not null && !access.CanRead(entity.ApiName, field))
+        {
+            // Refused, not ignored: a filter, sort or group on a hidden field would reveal its values through the result.
+            _errors.Add(new CrmValidationError(entity.ApiName, field, null, "field_access",
+                $"you have no access to {entity.ApiName}.{field} (a secured field), so you cannot filter, sort or group by it."));
+            return null;
+        }
+
         if (definition is null)
         {
             var near = Suggestions.Closest(field, entity.Fields.Select(f => f.ApiName).Concat(RecordColumns.Names));

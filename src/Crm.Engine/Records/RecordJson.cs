@@ -38,7 +38,7 @@ internal static class RecordJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, object value)
+    internal static void WriteValue(Utf8JsonWriter writer, object value)
     {
         switch (value)
         {

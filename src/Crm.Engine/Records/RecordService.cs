@@ -3,9 +3,11 @@ using Crm.Engine.Abstractions.Events;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Pipeline;
 using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Tenancy;
 using Crm.Engine.Metadata;
 using Crm.Engine.Pipeline;
+using Crm.Engine.Security;
 using Dapper;
 
 namespace Crm.Engine.Records;
@@ -16,7 +18,7 @@ namespace Crm.Engine.Records;
 /// Order of one write: PreValidation handlers → metadata validation → PreOperation handlers → validation of what
 /// they changed → write → PostOperation handlers → commit → domain events.
 /// </summary>
-internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeline, RecordStore store, CallerContext caller, OperationScope? ambient = null, int depth = 0)
+internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeline, RecordStore store, CallerContext caller, OperationScope? ambient = null, int depth = 0, AccessProfile? view = null)
     : IRecordService
 {
     public CallerContext Caller => caller;
@@ -57,20 +59,19 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<CrmRecord?> GetAsync(string entityType, Guid id, CancellationToken cancellationToken = default)
-    {
-        if (ambient is not null)
+    public Task<CrmRecord?> GetAsync(string entityType, Guid id, CancellationToken cancellationToken = default) =>
+        ReadAsync(async (connection, transaction, metadata, access) =>
         {
-            ambient.Metadata.GetEntity(entityType);
-            return await store.GetAsync(ambient.Connection, ambient.Transaction, ambient.Metadata, entityType, id, cancellationToken).ConfigureAwait(false);
-        }
+            metadata.GetEntity(entityType);
+            var record = await store.GetAsync(connection, transaction, metadata, entityType, id, cancellationToken).ConfigureAwait(false);
+            if (record is null || !await RecordAccess.AllowsAsync(connection, transaction, runtime.Storage.Dialect, access, record.EntityType, id, RecordPrivilege.Read, cancellationToken).ConfigureAwait(false))
+            {
+                // Not there and not readable look the same: ids cannot be probed.
+                return null;
+            }
 
-        await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await runtime.Storage.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var metadata = await runtime.Metadata.GetAsync(connection, null, caller.TenantId, cancellationToken).ConfigureAwait(false);
-        metadata.GetEntity(entityType);
-        return await store.GetAsync(connection, null, metadata, entityType, id, cancellationToken).ConfigureAwait(false);
-    }
+            return access.Redact(record);
+        }, cancellationToken);
 
     public Task<CrmRecord> UpdateAsync(string entityType, Guid id, long? expectedVersion, IReadOnlyDictionary<string, object?> changes, CancellationToken cancellationToken = default)
     {
@@ -82,30 +83,37 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         InScopeAsync(scope => WriteExistingAsync(scope, PipelineMessages.Assign, entityType, id, null, new Dictionary<string, object?>(), ownerId, cancellationToken), cancellationToken);
 
     public Task DeleteAsync(string entityType, Guid id, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
-        InScopeAsync<bool>(async scope =>
-        {
-            var (entity, before) = await LoadForWriteAsync(scope, PipelineMessages.Delete, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
-            var context = NewContext(scope, PipelineMessages.Delete, entity.ApiName, id, new Dictionary<string, object?>(), before, null);
-            await pipeline.RunAsync(context, PipelineStage.PreValidation, cancellationToken).ConfigureAwait(false);
-            await pipeline.RunAsync(context, PipelineStage.PreOperation, cancellationToken).ConfigureAwait(false);
-            var references = await store.CountReferencesAsync(scope.Connection, scope.Transaction, caller.TenantId, id, cancellationToken).ConfigureAwait(false);
-            if (references > 0)
-            {
-                throw new CrmInUseException(entityType, id, references);
-            }
+        InScopeAsync(scope => DeleteInScopeAsync(scope, entityType, id, expectedVersion, audit: true, cancellationToken), cancellationToken);
 
-            await store.DeleteAsync(scope.Batch, caller.TenantId, id, cancellationToken).ConfigureAwait(false);
-            await pipeline.RunAsync(context, PipelineStage.PostOperation, cancellationToken).ConfigureAwait(false);
-            scope.Queue(new RecordDeleted(caller.TenantId, runtime.Time.GetUtcNow(), before));
-            return true;
-        }, cancellationToken);
+    private async Task<bool> DeleteInScopeAsync(OperationScope scope, string entityType, Guid id, long? expectedVersion, bool audit, CancellationToken cancellationToken)
+    {
+        var (entity, before) = await LoadForWriteAsync(scope, PipelineMessages.Delete, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
+        var context = NewContext(scope, PipelineMessages.Delete, entity.ApiName, id, new Dictionary<string, object?>(), before, null);
+        await pipeline.RunAsync(context, PipelineStage.PreValidation, cancellationToken).ConfigureAwait(false);
+        await pipeline.RunAsync(context, PipelineStage.PreOperation, cancellationToken).ConfigureAwait(false);
+        var references = await store.CountReferencesAsync(scope.Connection, scope.Transaction, caller.TenantId, id, cancellationToken).ConfigureAwait(false);
+        if (references > 0)
+        {
+            throw new CrmInUseException(entityType, id, references);
+        }
+
+        await store.DeleteAsync(scope.Batch, caller.TenantId, id, cancellationToken).ConfigureAwait(false);
+        await pipeline.RunAsync(context, PipelineStage.PostOperation, cancellationToken).ConfigureAwait(false);
+        if (audit)
+        {
+            scope.Audit(new PendingAudit(AuditCaller, AuditAction.Delete, entity.ApiName, id, PendingAudit.Diff(before, null)));
+        }
+
+        scope.Queue(new RecordDeleted(caller.TenantId, runtime.Time.GetUtcNow(), before));
+        return true;
+    }
 
     public async Task<RecordPage> QueryAsync(RecordQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return await ReadAsync(async (connection, transaction, metadata) =>
+        return await ReadAsync(async (connection, transaction, metadata, access) =>
         {
-            var builder = new QueryBuilder(runtime.Storage.Dialect, metadata, query);
+            var builder = new QueryBuilder(runtime.Storage.Dialect, metadata, query, access);
             var (sql, sortCount) = builder.BuildSelect(runtime.Options.DefaultPageSize);
             var pageSize = query.PageSize <= 0 ? runtime.Options.DefaultPageSize : query.PageSize;
             var records = new List<CrmRecord>(Math.Min(pageSize, 1024));
@@ -121,7 +129,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
                         break;
                     }
 
-                    records.Add(RecordStore.Materialize(reader, metadata));
+                    records.Add(access.Redact(RecordStore.Materialize(reader, metadata)));
                     lastSort = new object?[sortCount];
                     for (var i = 0; i < sortCount; i++)
                     {
@@ -133,7 +141,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
             long? total = null;
             if (query.IncludeTotalCount)
             {
-                var countBuilder = new QueryBuilder(runtime.Storage.Dialect, metadata, query);
+                var countBuilder = new QueryBuilder(runtime.Storage.Dialect, metadata, query, access);
                 total = await connection.ExecuteScalarAsync<long>(new CommandDefinition(countBuilder.BuildCount(), countBuilder.Parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
 
@@ -145,29 +153,180 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     public Task<long> CountAsync(RecordQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadAsync((connection, transaction, metadata) =>
+        return ReadAsync((connection, transaction, metadata, access) =>
         {
-            var builder = new QueryBuilder(runtime.Storage.Dialect, metadata, query);
+            var builder = new QueryBuilder(runtime.Storage.Dialect, metadata, query, access);
             return connection.ExecuteScalarAsync<long>(new CommandDefinition(builder.BuildCount(), builder.Parameters, transaction, cancellationToken: cancellationToken));
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<AggregateRow>> AggregateAsync(AggregateQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadAsync<IReadOnlyList<AggregateRow>>(async (connection, transaction, metadata, access) =>
+        {
+            var entity = metadata.GetEntity(query.EntityType);
+            var builder = new QueryBuilder(runtime.Storage.Dialect, metadata, new RecordQuery { EntityType = query.EntityType, Filters = query.Filters }, access);
+            var sql = builder.BuildAggregate(query);
+            var specs = query.Aggregates.Count == 0 ? [new AggregateSpec(AggregateFunction.Count, null, "count")] : query.Aggregates;
+            var rows = new List<AggregateRow>();
+            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, builder.Parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var keys = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (var i = 0; i < query.GroupBy.Count; i++)
+                {
+                    keys[query.GroupBy[i]] = ReportValue(entity, query.GroupBy[i], reader.IsDBNull(i) ? null : reader.GetValue(i), AggregateFunction.Min);
+                }
+
+                var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (var i = 0; i < specs.Count; i++)
+                {
+                    var ordinal = query.GroupBy.Count + i;
+                    values[specs[i].Alias] = ReportValue(entity, specs[i].Field, reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal), specs[i].Function);
+                }
+
+                rows.Add(new AggregateRow(keys, values));
+            }
+
+            return rows;
+        }, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<CrmRecord> ExportAsync(RecordQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        const int Batch = 500;
+        var page = query with { Sort = [], PageSize = Batch, ContinuationToken = null, Offset = 0, IncludeTotalCount = false };
+        while (true)
+        {
+            var (records, token) = await ReadAsync(async (connection, transaction, metadata, access) =>
+            {
+                var entity = metadata.GetEntity(query.EntityType);
+                if (access.Depth(entity.ApiName, RecordPrivilege.Export) == AccessDepth.None)
+                {
+                    throw new CrmAccessDeniedException($"exporting {entity.ApiName} records needs the Export privilege, which none of your security roles gives.", entity.ApiName);
+                }
+
+                var builder = new QueryBuilder(runtime.Storage.Dialect, metadata, page, access, RecordPrivilege.Export);
+                var (sql, _) = builder.BuildSelect(Batch);
+                var batch = new List<CrmRecord>(Batch);
+                var more = false;
+                await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, builder.Parameters, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        if (batch.Count == Batch)
+                        {
+                            more = true;
+                            break;
+                        }
+
+                        batch.Add(access.Redact(RecordStore.Materialize(reader, metadata)));
+                    }
+                }
+
+                return (batch, more ? builder.MakeToken([], batch[^1].Id) : null);
+            }, cancellationToken).ConfigureAwait(false);
+
+            foreach (var record in records)
+            {
+                yield return record;
+            }
+
+            if (token is null)
+            {
+                yield break;
+            }
+
+            page = page with { ContinuationToken = token };
+        }
+    }
+
+    public Task<CrmRecord> MergeAsync(string entityType, Guid survivorId, Guid duplicateId, IReadOnlyDictionary<string, object?>? survivorChanges = null, CancellationToken cancellationToken = default)
+    {
+        if (survivorId == duplicateId)
+        {
+            throw new CrmValidationException(new CrmValidationError(entityType, RecordColumns.Id, duplicateId, "merge", "a record cannot be merged into itself."));
+        }
+
+        return InScopeAsync(async scope =>
+        {
+            var (_, duplicate) = await LoadForWriteAsync(scope, PipelineMessages.Delete, entityType, duplicateId, null, cancellationToken).ConfigureAwait(false);
+            await LoadForWriteAsync(scope, PipelineMessages.Update, entityType, survivorId, null, cancellationToken).ConfigureAwait(false);
+
+            // Re-point every look-up that names the duplicate. The merge's caller may not see every referrer: the
+            // re-pointing is part of the merge (audited with it), not a change the caller makes to those records.
+            var referrers = (await scope.Connection.QueryAsync<(string Source, string Field)>(new CommandDefinition(
+                "SELECT source_id, field FROM record_refs WHERE tenant_id = @tenant AND target_id = @id AND source_id <> @id ORDER BY source_id, field",
+                new { tenant = caller.TenantId, id = runtime.Storage.Dialect.IdParameter(duplicateId) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            // One level deeper, like a handler's write: the engine sets look-ups it maintains (e.g. activity.accountId) too.
+            var system = new RecordService(runtime, pipeline, store, caller, scope, depth + 1, SystemView(scope));
+            foreach (var group in referrers.GroupBy(r => Guid.Parse(r.Source)))
+            {
+                var type = await store.EntityTypeOfAsync(scope.Connection, scope.Transaction, caller.TenantId, group.Key, cancellationToken).ConfigureAwait(false);
+                var referrer = await store.GetAsync(scope.Connection, scope.Transaction, scope.Metadata, type!, group.Key, cancellationToken).ConfigureAwait(false);
+                var changes = group.ToDictionary(r => r.Field, r => (object?)(referrer?[r.Field] is RecordRef old ? new RecordRef(old.EntityType, survivorId) : survivorId), StringComparer.Ordinal);
+                await system.WriteExistingAsync(scope, PipelineMessages.Update, type!, group.Key, null, changes, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            var survivor = await WriteExistingAsync(scope, PipelineMessages.Update, entityType, survivorId, null, survivorChanges ?? new Dictionary<string, object?>(), null, cancellationToken).ConfigureAwait(false);
+            await DeleteInScopeAsync(scope, entityType, duplicateId, null, audit: false, cancellationToken).ConfigureAwait(false);
+            scope.Audit(new PendingAudit(AuditCaller, AuditAction.Merge, entityType, survivorId, PendingAudit.Diff(duplicate, null),
+                $"merged {entityType} {duplicateId} into {survivorId}; {referrers.Count} look-up value(s) re-pointed"));
+            return survivor;
         }, cancellationToken);
     }
 
     /// <summary>Finds records by phone or e-mail keys, in the tenant (see <see cref="RecordStore.FindByKeysAsync"/>).</summary>
     internal Task<IReadOnlyList<CrmRecord>> FindByKeysAsync(string kind, string? keyPrefix, IReadOnlyList<string> exactKeys, CancellationToken cancellationToken) =>
-        ReadAsync((connection, _, metadata) => RecordStore.FindByKeysAsync(connection, metadata, kind, keyPrefix, exactKeys, cancellationToken), cancellationToken);
+        ReadAsync<IReadOnlyList<CrmRecord>>(async (connection, transaction, metadata, access) =>
+        {
+            var found = await RecordStore.FindByKeysAsync(connection, transaction, metadata, kind, keyPrefix, exactKeys, access.HiddenFields(), cancellationToken).ConfigureAwait(false);
+            if (access.IsSystem)
+            {
+                return found;
+            }
 
-    private async Task<T> ReadAsync<T>(Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction?, TenantMetadata, Task<T>> read, CancellationToken cancellationToken)
+            // Screen pop: only the matches the caller may read.
+            var visible = new List<CrmRecord>(found.Count);
+            foreach (var record in found)
+            {
+                if (await RecordAccess.AllowsAsync(connection, transaction, runtime.Storage.Dialect, access, record.EntityType, record.Id, RecordPrivilege.Read, cancellationToken).ConfigureAwait(false))
+                {
+                    visible.Add(access.Redact(record));
+                }
+            }
+
+            return visible;
+        }, cancellationToken);
+
+    private async Task<T> ReadAsync<T>(Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction?, TenantMetadata, AccessProfile, Task<T>> read, CancellationToken cancellationToken)
     {
         if (ambient is not null)
         {
-            return await read(ambient.Connection, ambient.Transaction, ambient.Metadata).ConfigureAwait(false);
+            return await read(ambient.Connection, ambient.Transaction, ambient.Metadata, view ?? ambient.Access).ConfigureAwait(false);
         }
 
         await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await runtime.Storage.OpenAsync(cancellationToken).ConfigureAwait(false);
         var metadata = await runtime.Metadata.GetAsync(connection, null, caller.TenantId, cancellationToken).ConfigureAwait(false);
-        return await read(connection, null, metadata).ConfigureAwait(false);
+        var access = await AccessProfile.ForAsync(caller, connection, null, runtime.Storage.Dialect, cancellationToken).ConfigureAwait(false);
+        return await read(connection, null, metadata, access).ConfigureAwait(false);
     }
+
+    /// <summary>The access the operation runs with: the caller's, or the system's for the engine's own steps (merge re-pointing).</summary>
+    private AccessProfile Access(OperationScope scope) => view ?? scope.Access;
+
+    private static AccessProfile SystemView(OperationScope scope) => AccessProfile.System(scope.Metadata.TenantId);
+
+    /// <summary>Who the audit names: the caller, or, for a write a pipeline handler makes, the caller through that plugin handler.</summary>
+    private CallerContext AuditCaller => Origin?.CurrentHandler is { } handler
+        ? caller with { Source = OperationSource.Plugin, SourceName = handler.FullName ?? handler.Name }
+        : caller;
+
+    /// <summary>The pipeline context whose handlers use this service (for nested operations).</summary>
+    internal PipelineContext? Origin { get; set; }
 
     private async Task<T> InScopeAsync<T>(Func<OperationScope, Task<T>> operation, CancellationToken cancellationToken)
     {
@@ -178,7 +337,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
 
         IReadOnlyList<IDomainEvent> events;
         T result;
-        await using (var scope = await OperationScope.BeginAsync(runtime, caller.TenantId, cancellationToken).ConfigureAwait(false))
+        await using (var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false))
         {
             result = await operation(scope).ConfigureAwait(false);
             await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -193,9 +352,11 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     {
         var entity = scope.Metadata.GetEntity(entityType);
         GuardDepth(PipelineMessages.Create, entityType);
-        CheckCallerInput(entity, values);
+        var access = Access(scope);
+        CheckCallerInput(entity, values, access);
         var id = options?.Id ?? Guid.CreateVersion7(runtime.Time.GetUtcNow());
         var owner = options?.OwnerId ?? caller.UserId;
+        await CheckOwnerAsync(scope, access, entity.ApiName, RecordPrivilege.Create, owner, cancellationToken).ConfigureAwait(false);
         var target = new Dictionary<string, object?>(values, StringComparer.Ordinal);
         var context = NewContext(scope, PipelineMessages.Create, entity.ApiName, id, target, null, owner);
 
@@ -217,14 +378,21 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
 
         context.PostImage = record;
         await pipeline.RunAsync(context, PipelineStage.PostOperation, cancellationToken).ConfigureAwait(false);
+        scope.Audit(new PendingAudit(AuditCaller, AuditAction.Create, entity.ApiName, id, PendingAudit.Diff(null, record)));
         scope.Queue(new RecordCreated(caller.TenantId, now, record));
-        return record;
+        return access.Redact(record);
     }
 
     private async Task<CrmRecord> WriteExistingAsync(OperationScope scope, string message, string entityType, Guid id, long? expectedVersion, IReadOnlyDictionary<string, object?> changes, Guid? newOwner, CancellationToken cancellationToken)
     {
         var (entity, before) = await LoadForWriteAsync(scope, message, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
-        CheckCallerInput(entity, changes);
+        var access = Access(scope);
+        CheckCallerInput(entity, changes, access);
+        if (newOwner is { } assignee)
+        {
+            await CheckOwnerAsync(scope, access, entity.ApiName, null, assignee, cancellationToken).ConfigureAwait(false);
+        }
+
         var target = new Dictionary<string, object?>(changes, StringComparer.Ordinal);
         var context = NewContext(scope, message, entity.ApiName, id, target, before, newOwner);
 
@@ -259,8 +427,13 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
 
         context.PostImage = after;
         await pipeline.RunAsync(context, PipelineStage.PostOperation, cancellationToken).ConfigureAwait(false);
+        if (changed.Count > 0)
+        {
+            scope.Audit(new PendingAudit(AuditCaller, message == PipelineMessages.Assign ? AuditAction.Assign : AuditAction.Update, entity.ApiName, id, PendingAudit.Diff(before, after)));
+        }
+
         scope.Queue(new RecordUpdated(caller.TenantId, now, before, after, changed));
-        return after;
+        return access.Redact(after);
     }
 
     private async Task<(TenantEntity Entity, CrmRecord Before)> LoadForWriteAsync(OperationScope scope, string message, string entityType, Guid id, long? expectedVersion, CancellationToken cancellationToken)
@@ -269,6 +442,13 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         GuardDepth(message, entityType);
         var before = await store.GetAsync(scope.Connection, scope.Transaction, scope.Metadata, entityType, id, cancellationToken).ConfigureAwait(false)
             ?? throw new CrmNotFoundException(entityType, id);
+        var privilege = message switch
+        {
+            PipelineMessages.Delete => RecordPrivilege.Delete,
+            PipelineMessages.Assign => RecordPrivilege.Assign,
+            _ => RecordPrivilege.Write,
+        };
+        await RecordAccess.EnsureAsync(scope.Connection, scope.Transaction, runtime.Storage.Dialect, Access(scope), entity.ApiName, id, privilege, cancellationToken).ConfigureAwait(false);
         if (expectedVersion is { } expected && expected != before.Version)
         {
             throw new CrmConcurrencyException(entityType, id, expected, before.Version);
@@ -277,9 +457,48 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         return (entity, before);
     }
 
-    private PipelineContext NewContext(OperationScope scope, string message, string entityType, Guid id, Dictionary<string, object?> target, CrmRecord? before, Guid? newOwner) =>
-        new(caller, message, entityType, id, depth + 1, target, before, newOwner,
-            new RecordService(runtime, pipeline, store, caller, scope, depth + 1), scope);
+    private PipelineContext NewContext(OperationScope scope, string message, string entityType, Guid id, Dictionary<string, object?> target, CrmRecord? before, Guid? newOwner)
+    {
+        // Handlers act with the caller's access (a handler cannot lift a user's limits), and what they write is
+        // audited as the caller through that handler.
+        // The engine's own system view (merge re-pointing) is not handed on: handlers always get the caller's access.
+        var nested = new RecordService(runtime, pipeline, store, caller, scope, depth + 1);
+        var context = new PipelineContext(caller, message, entityType, id, depth + 1, target, before, newOwner, nested, scope);
+        nested.Origin = context;
+        return context;
+    }
+
+    /// <summary>
+    /// The owner must be a user or team of the tenant; for a create, the caller's Create depth must reach a record
+    /// with that owner (creating for someone in another unit needs a deeper privilege).
+    /// </summary>
+    private async Task CheckOwnerAsync(OperationScope scope, AccessProfile access, string entityType, RecordPrivilege? privilege, Guid? owner, CancellationToken cancellationToken)
+    {
+        Guid? unit = null;
+        if (owner is { } o)
+        {
+            var found = await scope.Connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT unit_id FROM users WHERE tenant_id = @tenant AND id = @id UNION ALL SELECT unit_id FROM teams WHERE tenant_id = @tenant AND id = @id",
+                new { tenant = caller.TenantId, id = runtime.Storage.Dialect.IdParameter(o) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (found is null)
+            {
+                throw new CrmValidationException(new CrmValidationError(entityType, RecordColumns.OwnerId, o, "owner", $"no user or team with id {o} exists in this tenant; a record's owner must be one."));
+            }
+
+            unit = Guid.Parse(found);
+        }
+
+        if (privilege is { } p && !access.IsSystem)
+        {
+            var depth = access.Depth(entityType, p);
+            if (!access.Covers(depth, owner, unit))
+            {
+                throw new CrmAccessDeniedException(depth == AccessDepth.None
+                    ? $"you may not create {entityType} records: none of your security roles gives Create on {entityType}."
+                    : $"you may create {entityType} records only within depth {depth}; owner {(owner is null ? "(none)" : owner.ToString())} is outside it.", entityType);
+            }
+        }
+    }
 
     private void GuardDepth(string message, string entityType)
     {
@@ -290,12 +509,18 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     }
 
     /// <summary>Callers may not name unknown fields, and callers at depth 0 may not set fields the engine maintains.</summary>
-    private void CheckCallerInput(TenantEntity entity, IReadOnlyDictionary<string, object?> values)
+    private void CheckCallerInput(TenantEntity entity, IReadOnlyDictionary<string, object?> values, AccessProfile access)
     {
         var errors = new List<CrmValidationError>();
         foreach (var key in values.Keys)
         {
             var field = entity.FindField(key);
+            if (field is not null && access.Field(entity.ApiName, key) != FieldAccess.ReadWrite)
+            {
+                throw new CrmAccessDeniedException(
+                    $"you may not set {entity.ApiName}.{key}: it is a secured field and your security roles give {(access.CanRead(entity.ApiName, key) ? "read-only" : "no")} access to it.", entity.ApiName, key);
+            }
+
             if (field is null)
             {
                 var near = Suggestions.Closest(key, entity.Fields.Select(f => f.ApiName));
@@ -376,9 +601,38 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
             _ => (string.Empty, Guid.Empty),
         };
         var actual = await store.EntityTypeOfAsync(scope.Connection, scope.Transaction, caller.TenantId, id, cancellationToken).ConfigureAwait(false);
-        return string.Equals(actual, expectedType, StringComparison.Ordinal)
+        var readable = actual is not null
+            && await RecordAccess.AllowsAsync(scope.Connection, scope.Transaction, runtime.Storage.Dialect, Access(scope), actual, id, RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
+        return readable && string.Equals(actual, expectedType, StringComparison.Ordinal)
             ? null
             : new CrmValidationError(entity.ApiName, field.ApiName, value, "lookup", $"no {expectedType} with id {id} exists in this tenant.");
+    }
+
+    /// <summary>A report cell in the field's canonical form: counts as long, sums and averages of numbers as decimal.</summary>
+    private static object? ReportValue(TenantEntity entity, string? field, object? raw, AggregateFunction function)
+    {
+        if (raw is null)
+        {
+            return function == AggregateFunction.Count ? 0L : null;
+        }
+
+        if (function == AggregateFunction.Count)
+        {
+            return Convert.ToInt64(raw, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var type = field is null ? FieldType.Number
+            : RecordColumns.Map.TryGetValue(field, out var column) ? column.Type
+            : entity.FindField(field)?.Type ?? FieldType.Text;
+        return type switch
+        {
+            _ when function is AggregateFunction.Sum or AggregateFunction.Average => Convert.ToDecimal(raw, System.Globalization.CultureInfo.InvariantCulture),
+            FieldType.Number or FieldType.Money => Convert.ToDecimal(raw, System.Globalization.CultureInfo.InvariantCulture),
+            FieldType.Bool => Convert.ToInt64(raw, System.Globalization.CultureInfo.InvariantCulture) != 0,
+            FieldType.Lookup when raw is string s && Guid.TryParse(s, out var g) => g,
+            FieldType.DateTime when raw is string s => Storage.DbValues.ToTime(s),
+            _ => raw,
+        };
     }
 
     private static Dictionary<string, object?> Compact(Dictionary<string, object?> values)

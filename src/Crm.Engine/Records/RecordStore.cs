@@ -107,13 +107,14 @@ internal sealed class RecordStore(IStorageProvider storage)
     /// The records holding a look-up key: keys starting with <paramref name="keyPrefix"/> (when given) or equal to one
     /// of <paramref name="exactKeys"/>. One statement; records of a type no longer registered come back raw.
     /// </summary>
-    public static async Task<IReadOnlyList<CrmRecord>> FindByKeysAsync(DbConnection connection, TenantMetadata metadata, string kind, string? keyPrefix, IReadOnlyList<string> exactKeys, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<CrmRecord>> FindByKeysAsync(DbConnection connection, DbTransaction? transaction, TenantMetadata metadata, string kind, string? keyPrefix, IReadOnlyList<string> exactKeys, IReadOnlyCollection<(string EntityType, string Field)> hiddenFields, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         var conditions = new List<string>();
         if (keyPrefix is not null)
         {
-            conditions.Add("(key >= @prefix AND key < @upper)");
+            conditions.Add("(k.key >= @prefix AND k.key < @upper)");
             AddParameter(command, "@prefix", keyPrefix);
             AddParameter(command, "@upper", keyPrefix + "\uffff");
         }
@@ -121,7 +122,7 @@ internal sealed class RecordStore(IStorageProvider storage)
         if (exactKeys.Count > 0)
         {
             var names = exactKeys.Select((k, i) => "@k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-            conditions.Add($"key IN ({string.Join(", ", names)})");
+            conditions.Add($"k.key IN ({string.Join(", ", names)})");
             for (var i = 0; i < names.Count; i++)
             {
                 AddParameter(command, names[i], exactKeys[i]);
@@ -133,9 +134,20 @@ internal sealed class RecordStore(IStorageProvider storage)
             return [];
         }
 
+        // A match in a field the caller may not read does not count: it would tell them the hidden value.
+        var hidden = new List<string>();
+        foreach (var (entityType, field) in hiddenFields)
+        {
+            var n = hidden.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            hidden.Add($"(r.entity_type = @he{n} AND k.field = @hf{n})");
+            AddParameter(command, "@he" + n, entityType);
+            AddParameter(command, "@hf" + n, field);
+        }
+
         command.CommandText =
             $"SELECT {SelectColumns} FROM records WHERE tenant_id = @tenant AND id IN " +
-            $"(SELECT record_id FROM record_keys WHERE tenant_id = @tenant AND kind = @kind AND ({string.Join(" OR ", conditions)}))";
+            $"(SELECT k.record_id FROM record_keys k JOIN records r ON r.tenant_id = k.tenant_id AND r.id = k.record_id " +
+            $"WHERE k.tenant_id = @tenant AND k.kind = @kind AND ({string.Join(" OR ", conditions)}){(hidden.Count == 0 ? string.Empty : $" AND NOT ({string.Join(" OR ", hidden)})")})";
         AddParameter(command, "@tenant", metadata.TenantId);
         AddParameter(command, "@kind", kind);
         var found = new List<CrmRecord>();

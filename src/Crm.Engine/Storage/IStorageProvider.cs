@@ -29,6 +29,18 @@ public interface IStorageProvider
     /// <param name="exception">The exception.</param>
     /// <returns><see langword="true"/> when it is.</returns>
     bool IsUniqueViolation(Exception exception);
+
+    /// <summary>
+    /// Called after a personal-data erasure has committed, so that no erased value survives in the store's files:
+    /// a provider that keeps old row images outside the live tables (a write-ahead log, freed pages) overwrites or
+    /// truncates them here. The SQLite provider zeroes freed content on every connection (<c>PRAGMA secure_delete</c>)
+    /// and here checkpoints the write-ahead log into the database file and truncates it
+    /// (<c>PRAGMA wal_checkpoint(TRUNCATE)</c>). Best effort: a reader holding an old snapshot may keep the log from
+    /// being truncated until it finishes; the next checkpoint then completes the job. The default does nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the files hold no freed content the provider can reach.</returns>
+    Task CompactAfterErasureAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The SQL that differs between providers. Everything else is written once in the core.</summary>

@@ -48,6 +48,7 @@ internal sealed partial class TenantAdministration(EngineRuntime runtime) : ITen
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO org_units (tenant_id, id, name, parent_id, created_at) VALUES (@id, @unit, @name, NULL, @at)",
             new { id, unit = runtime.Storage.Dialect.IdParameter(Guid.CreateVersion7(now)), name, at = DbValues.FormatTime(now) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await Security.SecurityService.SeedSystemRolesAsync(connection, tx, id!, now, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new TenantInfo(id!, name, settings, now);
     }

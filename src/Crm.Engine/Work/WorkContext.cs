@@ -37,7 +37,7 @@ internal sealed class WorkContext(EngineRuntime runtime, PipelineRunner pipeline
 
         T result;
         IReadOnlyList<IDomainEvent> events;
-        await using (var scope = await OperationScope.BeginAsync(Runtime, TenantId, cancellationToken).ConfigureAwait(false))
+        await using (var scope = await OperationScope.BeginAsync(Runtime, Caller, cancellationToken).ConfigureAwait(false))
         {
             result = await operation(scope).ConfigureAwait(false);
             await scope.CommitAsync(cancellationToken).ConfigureAwait(false);

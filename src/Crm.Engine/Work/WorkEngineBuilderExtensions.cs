@@ -81,5 +81,7 @@ public static class WorkEngineBuilderExtensions
         services.TryAddSingleton<INotificationDispatcher, NotificationDispatcher>();
         services.AddHostedService<TimerBackgroundService>();
         services.AddHostedService<DispatcherBackgroundService>();
+        // Daily purge of audit entries older than each tenant's retention (docs/security.md, "Audit trail").
+        services.AddHostedService<Security.AuditRetentionBackgroundService>();
     }
 }

@@ -22,6 +22,12 @@ internal sealed class WorkServices(EngineRuntime runtime, PipelineRunner pipelin
         return Create(new WorkContext(runtime, pipeline, store, CallerContext.System(tenantId, "api"), null, 0));
     }
 
+    public ITenantWork ForCaller(CallerContext caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return Create(new WorkContext(runtime, pipeline, store, caller, null, 0));
+    }
+
     public ITenantWork ForContext(IPipelineContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

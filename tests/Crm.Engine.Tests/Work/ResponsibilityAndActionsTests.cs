@@ -48,6 +48,7 @@ public sealed class ResponsibilityAndActionsTests
         var account = await tenant.Records.CreateAsync(CoreEntities.Account, new Dictionary<string, object?> { [AccountFields.Name] = "Acme" });
         await work.Responsibility.LinkCustomerAsync(account.Id, org.CustomerTeam);
         Assert.Equal(org.CustomerTeam, await work.Responsibility.GetCustomerUnitAsync(account.Id));
+        await tenant.Security.GrantRoleAsync(Crm.Engine.Abstractions.Security.SecurityPrincipal.User(org.Agent.Id), Crm.Engine.Abstractions.Security.SystemRoles.ServiceAgent);
 
         // A complaint-like record about the account, owned by an agent in another region.
         var complaint = await tenant.AsUser(org.Agent.Id).Records.CreateAsync(CoreEntities.Activity, new Dictionary<string, object?>

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Rules;
+using Crm.Engine.Abstractions.Work;
 using Crm.Engine.Cli.Output;
 using Crm.Engine.RulePacks;
 using Crm.Engine.RulePacks.Actions;
@@ -83,17 +85,17 @@ internal static class RuleCommands
             var (text, file) = await ReadPackAsync(parseResult.GetRequiredValue(pack), cancellationToken).ConfigureAwait(false);
             var (factsText, _) = await ReadPackAsync(parseResult.GetRequiredValue(facts), cancellationToken).ConfigureAwait(false);
             await using var bench = await Workbench.OpenAsync(parseResult.GetValue(options.Database), parseResult.GetValue(tenant), parseResult.GetValue(entities), cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<object> sample;
+            RulePackSample sample;
             try
             {
-                sample = bench.Value.ReadFacts(factsText);
+                sample = bench.Value.ReadSample(factsText);
             }
             catch (System.Text.Json.JsonException ex)
             {
                 throw new CliException($"{Path.GetFileName(parseResult.GetRequiredValue(facts))} is not valid JSON: {ex.Message}");
             }
 
-            var result = bench.Value.Test(text, file, sample, explain ? parseResult.GetRequiredValue(rule) : null);
+            var result = await bench.Value.TestAsync(text, file, sample, explain ? parseResult.GetRequiredValue(rule) : null, bench.Calendars, cancellationToken).ConfigureAwait(false);
             if (result.Errors.Count > 0)
             {
                 return await WriteErrorsAsync(context, result.Errors).ConfigureAwait(false);
@@ -109,7 +111,7 @@ internal static class RuleCommands
                 return CrmCli.Success;
             }
 
-            await WriteEvaluationAsync(context, file, sample.Count, result.Evaluation!).ConfigureAwait(false);
+            await WriteEvaluationAsync(context, file, sample.Facts.Count, result.Evaluation!).ConfigureAwait(false);
             return CrmCli.Success;
         });
         return command;
@@ -124,9 +126,9 @@ internal static class RuleCommands
         {
             var (text, file) = await ReadPackAsync(parseResult.GetRequiredValue(pack), cancellationToken).ConfigureAwait(false);
             var tenantId = CliOptions.GetTenant(parseResult, tenant);
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
-            await session.OpenTenantAsync(tenantId, cancellationToken).ConfigureAwait(false);
-            var rules = session.Services.GetRequiredService<IRuleBases>().ForTenant(tenantId, "crm");
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
+            var caller = (await session.OpenTenantAsync(tenantId, cancellationToken).ConfigureAwait(false)).Caller;
+            var rules = session.Services.GetRequiredService<IRuleBases>().ForCaller(caller);
             try
             {
                 var version = await rules.ApplyAsync(text, file, cancellationToken).ConfigureAwait(false);
@@ -151,9 +153,9 @@ internal static class RuleCommands
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
             var tenantId = CliOptions.GetTenant(parseResult, tenant);
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
-            await session.OpenTenantAsync(tenantId, cancellationToken).ConfigureAwait(false);
-            var history = await session.Services.GetRequiredService<IRuleBases>().ForTenant(tenantId).HistoryAsync(cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
+            var caller = (await session.OpenTenantAsync(tenantId, cancellationToken).ConfigureAwait(false)).Caller;
+            var history = await session.Services.GetRequiredService<IRuleBases>().ForCaller(caller).HistoryAsync(cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))
             {
                 await JsonOutput.WriteArrayAsync(context.Output, history, (writer, v) =>
@@ -200,10 +202,10 @@ internal static class RuleCommands
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
             var tenantId = CliOptions.GetTenant(parseResult, tenant);
-            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
-            await session.OpenTenantAsync(tenantId, cancellationToken).ConfigureAwait(false);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
+            var caller = (await session.OpenTenantAsync(tenantId, cancellationToken).ConfigureAwait(false)).Caller;
             var target = parseResult.GetValue(to);
-            var version = await session.Services.GetRequiredService<IRuleBases>().ForTenant(tenantId, "crm").RollbackAsync(target, cancellationToken).ConfigureAwait(false);
+            var version = await session.Services.GetRequiredService<IRuleBases>().ForCaller(caller).RollbackAsync(target, cancellationToken).ConfigureAwait(false);
             await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Rolled tenant {tenantId} back to version {target}: now version {version.Version}.")).ConfigureAwait(false);
             return CrmCli.Success;
         });
@@ -342,6 +344,9 @@ internal static class RuleCommands
 
         public string Description { get; }
 
+        /// <summary>Loads the tenant's business calendars for dry runs (null without --tenant: the facts file's or the default).</summary>
+        public Func<string, CancellationToken, Task<IBusinessCalendar?>>? Calendars { get; private init; }
+
         public static async Task<Workbench> OpenAsync(string? database, string? tenantId, string? entitiesFile, CancellationToken cancellationToken)
         {
             var extra = entitiesFile is null ? null : (await ReadPackAsync(entitiesFile, cancellationToken).ConfigureAwait(false)).Text;
@@ -354,7 +359,21 @@ internal static class RuleCommands
                     var entities = (await tenant.Metadata.ListEntitiesAsync(cancellationToken).ConfigureAwait(false)).Select(e => e.Definition with { Fields = [.. e.Fields.Select(f => f.Definition)] });
                     var catalog = session.Services.GetRequiredService<IRuleActionCatalog>();
                     var merged = extra is null ? [.. entities] : RulePackWorkbench.MergeEntities(entities, extra);
-                    return new Workbench(RulePackWorkbench.FromDefinitions(merged, catalog), catalog, $"checked against tenant {tenantId}", session, null);
+                    var calendars = session.Services.GetRequiredService<IWorkServices>().ForTenant(tenantId).Calendars;
+                    return new Workbench(RulePackWorkbench.FromDefinitions(merged, catalog), catalog, $"checked against tenant {tenantId}", session, null)
+                    {
+                        Calendars = async (key, ct) =>
+                        {
+                            try
+                            {
+                                return await calendars.GetAsync(key, ct).ConfigureAwait(false);
+                            }
+                            catch (CrmNotFoundException)
+                            {
+                                return null;
+                            }
+                        },
+                    };
                 }
                 catch
                 {

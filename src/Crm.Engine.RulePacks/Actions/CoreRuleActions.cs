@@ -1,3 +1,5 @@
+using Crm.Engine.Abstractions.Customers;
+using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Rules;
 using Crm.Engine.Abstractions.Work;
@@ -49,10 +51,12 @@ internal static partial class CoreRuleActions
                 new("field", RuleParameterType.Text, true, "The field's API name, e.g. slaHours_c."),
                 new("value", RuleParameterType.Any, true, "The new value: a literal, or an expression prefixed with '=' (e.g. '=case.amount * 2')."),
             ],
+            // Through the record pipeline as the rule (rule:<name>@v<version>), so the audit trail names the rule.
             Handler = ctx =>
             {
                 var record = Record(ctx);
-                return Work(ctx).SetFieldAsync(new SetFieldParameters(record.EntityType, record.Id, ctx.GetParameter<string>("field")!, ctx.Parameters.GetValueOrDefault("value")), ctx.CancellationToken);
+                return ctx.Tenant().Records.UpdateAsync(
+                    record.EntityType, record.Id, null, new Dictionary<string, object?> { [ctx.GetParameter<string>("field")!] = ctx.Parameters.GetValueOrDefault("value") }, ctx.CancellationToken);
             },
         };
 
@@ -81,10 +85,14 @@ internal static partial class CoreRuleActions
                 new("record", RuleParameterType.Record, true, "The alias of the record."),
                 new("user", RuleParameterType.Text, true, "The new owner's log-in name."),
             ],
-            Handler = ctx =>
+            Handler = async ctx =>
             {
                 var record = Record(ctx);
-                return Work(ctx).AssignToUserAsync(new AssignToUserParameters(record.EntityType, record.Id, ctx.GetParameter<string>("user")!), ctx.CancellationToken);
+                var tenant = ctx.Tenant();
+                var userName = ctx.GetParameter<string>("user")!;
+                var user = await tenant.Organization.FindUserAsync(userName, ctx.CancellationToken).ConfigureAwait(false)
+                    ?? throw new CrmValidationException(new CrmValidationError("user", "userName", userName, "not_found", $"no user named '{userName}' exists in this tenant."));
+                await tenant.Records.AssignAsync(record.EntityType, record.Id, user.Id, ctx.CancellationToken).ConfigureAwait(false);
             },
         };
 
@@ -151,7 +159,7 @@ internal static partial class CoreRuleActions
                 var record = ctx.GetParameter<CrmRecord>("record");
                 var eventName = ctx.GetParameter<string>("event")!;
                 var after = ctx.GetParameter<TimeSpan?>("after") ?? TimeSpan.Zero;
-                var work = ctx.Services.GetRequiredService<IWorkServices>().ForTenant(ctx.TenantId);
+                var work = ctx.Services.GetRequiredService<IWorkServices>().ForCaller(ctx.Caller());
                 var calendar = await work.Calendars.GetAsync(ctx.GetParameter<string>("calendar") ?? BusinessCalendarDefinition.DefaultKey, ctx.CancellationToken).ConfigureAwait(false);
                 var now = ctx.Services.GetRequiredService<TimeProvider>().GetUtcNow();
                 var key = ctx.GetParameter<string>("key") ?? TimerKey(eventName, record);
@@ -215,8 +223,19 @@ internal static partial class CoreRuleActions
                     _ => record.OwnerId ?? throw new InvalidOperationException($"createTask: {record} has no owner and no 'owner' was given."),
                 };
                 var now = ctx.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-                return Work(ctx).CreateTaskAsync(
-                    new CreateTaskParameters(ctx.GetParameter<string>("subject")!, record.EntityType, record.Id, owner, now + (ctx.GetParameter<TimeSpan?>("dueIn") ?? TimeSpan.Zero), ctx.GetParameter<string>("description")),
+                return ctx.Tenant().Records.CreateAsync(
+                    CoreEntities.Activity,
+                    new Dictionary<string, object?>
+                    {
+                        [ActivityFields.Subject] = ctx.GetParameter<string>("subject"),
+                        [ActivityFields.ActivityType] = ActivityTypes.Task,
+                        [ActivityFields.Status] = ActivityStatuses.Open,
+                        [ActivityFields.Regarding] = new RecordRef(record.EntityType, record.Id),
+                        [ActivityFields.DueAt] = (now + (ctx.GetParameter<TimeSpan?>("dueIn") ?? TimeSpan.Zero)).ToUniversalTime(),
+                        [ActivityFields.OccurredAt] = now,
+                        [ActivityFields.Description] = ctx.GetParameter<string>("description"),
+                    },
+                    new CreateOptions { OwnerId = owner },
                     ctx.CancellationToken);
             },
         };
@@ -225,7 +244,7 @@ internal static partial class CoreRuleActions
     /// <summary>The default timer key of startTimer and cancelTimer.</summary>
     public static string TimerKey(string eventName, CrmRecord? record) => record is null ? eventName : $"{eventName}:{record.Id}";
 
-    private static IWorkActions Work(IRuleActionContext ctx) => ctx.Services.GetRequiredService<IWorkServices>().ForTenant(ctx.TenantId).Actions;
+    private static IWorkActions Work(IRuleActionContext ctx) => ctx.Services.GetRequiredService<IWorkServices>().ForCaller(ctx.Caller()).Actions;
 
     private static CrmRecord Record(IRuleActionContext ctx) =>
         ctx.GetParameter<CrmRecord>("record") ?? throw new InvalidOperationException($"{ctx.ActionName}: the 'record' parameter is not a matched record.");

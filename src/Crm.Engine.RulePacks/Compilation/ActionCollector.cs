@@ -42,7 +42,7 @@ internal sealed class ActionCollector
             {
                 values[parameter.Name] = parameter.Value(facts);
             }
-            catch (Exception ex) when (ex is ArithmeticException or InvalidCastException or ArgumentException or FormatException)
+            catch (Exception ex) when (ex is ArithmeticException or InvalidCastException or ArgumentException or FormatException or Expressions.RuleRuntimeException)
             {
                 collector.Warn($"rule '{plan.RuleName}', action '{plan.Action.Name}': parameter '{parameter.Name}' could not be computed ({ex.Message}); the action was skipped.");
                 return;

@@ -17,11 +17,61 @@ namespace Crm.Engine.RulePacks.Compilation;
 /// <summary>What the engine knows about a compiled pack rule: where it came from and its conditions as written.</summary>
 /// <param name="Name">The rule.</param>
 /// <param name="File">The pack file.</param>
-/// <param name="ConditionText">Compiled condition text (as the rules engine prints it) → the condition as written in the pack.</param>
-internal sealed record PackRuleInfo(string Name, string File, IReadOnlyDictionary<string, string> ConditionText);
+/// <param name="Conditions">Each compiled condition (a conjunct) and the condition as written in the pack.</param>
+internal sealed record PackRuleInfo(string Name, string File, IReadOnlyList<(Expression Conjunct, string Written)> Conditions)
+{
+    private Dictionary<string, string>? _conditionText;
+
+    /// <summary>Compiled condition text (as the rules engine prints it) → the condition as written; built on first use (explain only).</summary>
+    public IReadOnlyDictionary<string, string> ConditionText
+    {
+        get
+        {
+            if (_conditionText is null)
+            {
+                var text = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (conjunct, written) in Conditions)
+                {
+                    text[conjunct.ToString()] = written;
+                }
+
+                _conditionText = text;
+            }
+
+            return _conditionText;
+        }
+    }
+}
+
+/// <summary>Where a pack uses a business calendar (to load it before evaluations and to check that it exists).</summary>
+/// <param name="Key">The calendar's key.</param>
+/// <param name="File">The pack file.</param>
+/// <param name="Rule">The rule.</param>
+/// <param name="Position">Where the calendar is named (or the call that uses the default one).</param>
+internal sealed record PackCalendarUse(string Key, string File, string Rule, SourcePosition Position);
 
 /// <summary>Validated and compiled packs: the rule definitions for the rules engine and what explains them.</summary>
-internal sealed record CompiledPacks(IReadOnlyList<IRuleDefinition> Definitions, IReadOnlyDictionary<string, PackRuleInfo> Rules, int RuleCount);
+internal sealed record CompiledPacks(IReadOnlyList<IRuleDefinition> Definitions, IReadOnlyDictionary<string, PackRuleInfo> Rules, int RuleCount, IReadOnlyList<PackCalendarUse> Calendars)
+{
+    /// <summary>The keys of the business calendars evaluations need.</summary>
+    public IReadOnlyList<string> CalendarKeys { get; } = [.. Calendars.Select(c => c.Key).Distinct(StringComparer.Ordinal)];
+}
+
+/// <summary>A bound condition (cached by text and alias types) and the business calendars it uses.</summary>
+internal sealed record BoundCondition(LambdaExpression Lambda, IReadOnlyList<CalendarUse> Calendars);
+
+/// <summary>
+/// A bound parameter expression (cached by text, expected type and alias types): compiled on first use only, so rules
+/// that never fire cost no compilation, and identical parameters of many rules share one delegate.
+/// </summary>
+internal sealed class BoundValue(Expression<Func<object?[], object?>> lambda, IReadOnlyList<CalendarUse> calendars)
+{
+    private readonly Lazy<Func<object?[], object?>> _compiled = new(() => lambda.Compile(preferInterpretation: true));
+
+    public IReadOnlyList<CalendarUse> Calendars => calendars;
+
+    public Func<object?[], object?> Evaluate => facts => _compiled.Value(facts);
+}
 
 /// <summary>A parameter of a planned action: its name and how to compute its value from the matched facts.</summary>
 internal sealed record PlannedParameter(string Name, Func<object?[], object?> Value);
@@ -44,6 +94,7 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var errorCount = errors.Count;
         var ruleCount = 0;
+        var calendars = new List<PackCalendarUse>();
         foreach (var (file, text) in packs)
         {
             var document = PackReader.Read(text, file, errors);
@@ -63,7 +114,7 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
                     Error(errors, file, rule.Name, rule.Position, $"duplicate rule name '{rule.Name}' (also in {seen[rule.Name]}); rule names must be unique in a tenant.");
                 }
 
-                var compiled = new RuleCompilation(this, document, rule, errors).Compile();
+                var compiled = new RuleCompilation(this, document, rule, errors, calendars).Compile();
                 if (compiled is { } c && rule.Enabled)
                 {
                     definitions.Add(c.Definition);
@@ -78,18 +129,18 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
             return null;
         }
 
-        return new CompiledPacks(definitions, infos, ruleCount);
+        return new CompiledPacks(definitions, infos, ruleCount, calendars);
     }
 
     private static void Error(List<RulePackError> errors, string file, string? rule, SourcePosition at, string message) =>
         errors.Add(new RulePackError(file, rule, at.Line, at.Column, message));
 
     /// <summary>The compilation of one rule: its scope of aliases grows pattern by pattern.</summary>
-    private sealed class RuleCompilation(PackCompiler owner, PackDocument document, RuleSpec rule, List<RulePackError> errors)
+    private sealed class RuleCompilation(PackCompiler owner, PackDocument document, RuleSpec rule, List<RulePackError> errors, List<PackCalendarUse> calendars)
     {
         private readonly Dictionary<string, FactShape> _scope = new(StringComparer.Ordinal);
         private readonly List<(string Alias, FactShape Shape)> _positive = [];
-        private readonly Dictionary<string, string> _conditionText = new(StringComparer.Ordinal);
+        private readonly List<(Expression Conjunct, string Written)> _conditionText = [];
 
         // Aliases whose pattern already has an error: later references to them are not reported again.
         private readonly HashSet<string> _broken = new(StringComparer.Ordinal);
@@ -131,13 +182,7 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
             // One action per rule, the same expression for every rule with the same aliases: the rules engine compiles
             // it once; the rule's plans travel as a rule property.
             builder.Property(ActionCollector.PlansProperty, plans);
-            var context = Expression.Parameter(typeof(IContext), ContextName);
-            var factParameters = _positive.Select(p => Expression.Parameter(p.Shape.ClrType, p.Alias)).ToList();
-            var body = Expression.Call(
-                typeof(ActionCollector).GetMethod(nameof(ActionCollector.Capture))!,
-                context,
-                Expression.NewArrayInit(typeof(object), factParameters.Select(f => Expression.Convert(f, typeof(object)))));
-            builder.RightHandSide().Action(Expression.Lambda(body, [context, .. factParameters]));
+            builder.RightHandSide().Action(owner.CaptureAction(_positive));
 
             return (builder.Build(), new PackRuleInfo(rule.Name, document.FileName, _conditionText));
         }
@@ -176,19 +221,21 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
                 pattern.Condition(typeCondition);
                 foreach (var conjunct in Conjuncts(typeCondition.Body))
                 {
-                    _conditionText[conjunct.ToString()] = $"{element.Alias} is a {shape.Name}";
+                    _conditionText.Add((conjunct, $"{element.Alias} is a {shape.Name}"));
                 }
             }
 
             _scope[element.Alias] = shape;
             foreach (var where in element.Where)
             {
-                if (owner.BindCondition(where, _scope, element.Alias, out var error) is { } condition)
+                if (owner.BindCondition(where, _scope, element.Alias, out var error) is { } bound)
                 {
+                    var condition = bound.Lambda;
+                    UseCalendars(bound.Calendars, where, 0);
                     pattern.Condition(condition);
                     foreach (var conjunct in Conjuncts(condition.Body))
                     {
-                        _conditionText[conjunct.ToString()] = where.Text.Trim();
+                        _conditionText.Add((conjunct, where.Text.Trim()));
                     }
                 }
                 else if (!_broken.Any(b => error!.Value.Message.StartsWith($"unknown name '{b}'", StringComparison.Ordinal)))
@@ -350,13 +397,15 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
                 RuleParameterType.Duration => typeof(TimeSpan?),
                 _ => null,
             };
-            var compiled = owner.BindValue(expressionText, _positive, expected, out var error);
+            var compiled = owner.BindValue(expressionText, _positive, expected, out var used, out var error);
             if (compiled is null)
             {
                 var pos = source.At(error!.Value.Offset + shift);
                 Error(pos, $"parameter '{p.Name}': {error.Value.Message}");
                 return null;
             }
+
+            UseCalendars(used, source, shift);
 
             return new PlannedParameter(p.Name, compiled);
         }
@@ -371,6 +420,14 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
             RuleParameterType.Record => "the alias of a matched record",
             _ => "a value",
         };
+
+        private void UseCalendars(IReadOnlyList<CalendarUse> uses, ExpressionSource source, int shift)
+        {
+            foreach (var use in uses)
+            {
+                calendars.Add(new PackCalendarUse(use.Key, document.FileName, rule.Name, source.At(use.Offset + shift)));
+            }
+        }
 
         private static bool IsIdentifier(string s) => s.Length is > 0 and <= 64 && char.IsAsciiLetter(s[0]) && s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
@@ -388,10 +445,10 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
         _schema.BoundCache.GetOrAdd($"\u0001type|{alias}|{entityType}", _ =>
         {
             var record = Expression.Parameter(typeof(CrmRecord), alias);
-            return Expression.Lambda(Expression.Equal(Expression.Property(record, nameof(CrmRecord.EntityType)), Expression.Constant(entityType)), record);
-        });
+            return new BoundCondition(Expression.Lambda(Expression.Equal(Expression.Property(record, nameof(CrmRecord.EntityType)), Expression.Constant(entityType)), record), []);
+        }).Lambda;
 
-    private LambdaExpression? BindCondition(ExpressionSource source, Dictionary<string, FactShape> scope, string own, out (SourcePosition Position, string Message)? error)
+    private BoundCondition? BindCondition(ExpressionSource source, Dictionary<string, FactShape> scope, string own, out (SourcePosition Position, string Message)? error)
     {
         error = null;
         var key = $"{source.Text}\u0001{own}\u0001{string.Join(',', scope.Select(s => $"{s.Key}:{s.Value.Name}"))}";
@@ -412,9 +469,9 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
                 throw new ExpressionException($"this condition does not use '{own}', the alias of its pattern; move it to the pattern of the alias it tests.", 0);
             }
 
-            var lambda = Expression.Lambda(body, binder.UsedAliases.Select(a => parameters[a]));
-            _schema.BoundCache.TryAdd(key, lambda);
-            return lambda;
+            var bound = new BoundCondition(Expression.Lambda(body, binder.UsedAliases.Select(a => parameters[a])), binder.Calendars);
+            _schema.BoundCache.TryAdd(key, bound);
+            return bound;
         }
         catch (ExpressionException ex)
         {
@@ -423,9 +480,29 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
         }
     }
 
-    private Func<object?[], object?>? BindValue(string text, IReadOnlyList<(string Alias, FactShape Shape)> aliases, Type? expected, out (int Offset, string Message)? error)
+    private LambdaExpression CaptureAction(IReadOnlyList<(string Alias, FactShape Shape)> aliases) =>
+        _schema.BoundCache.GetOrAdd($"\u0001action|{string.Join(',', aliases.Select(a => $"{a.Alias}:{a.Shape.ClrType.Name}"))}", _ =>
+        {
+            var context = Expression.Parameter(typeof(IContext), ContextName);
+            var factParameters = aliases.Select(p => Expression.Parameter(p.Shape.ClrType, p.Alias)).ToList();
+            var body = Expression.Call(
+                typeof(ActionCollector).GetMethod(nameof(ActionCollector.Capture))!,
+                context,
+                Expression.NewArrayInit(typeof(object), factParameters.Select(f => Expression.Convert(f, typeof(object)))));
+            return new BoundCondition(Expression.Lambda(body, [context, .. factParameters]), []);
+        }).Lambda;
+
+    private Func<object?[], object?>? BindValue(string text, IReadOnlyList<(string Alias, FactShape Shape)> aliases, Type? expected, out IReadOnlyList<CalendarUse> calendars, out (int Offset, string Message)? error)
     {
         error = null;
+        calendars = [];
+        var key = $"{text}\u0001{expected?.Name}\u0001{string.Join(',', aliases.Select(a => $"{a.Alias}:{a.Shape.Name}"))}";
+        if (_schema.ValueCache.TryGetValue(key, out var cached))
+        {
+            calendars = cached.Calendars;
+            return cached.Evaluate;
+        }
+
         try
         {
             var node = Expressions.Parser.Parse(text);
@@ -434,9 +511,10 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
             var index = aliases.Select((a, i) => (a.Alias, i)).ToDictionary(x => x.Alias, x => x.i, StringComparer.Ordinal);
             var binder = new Binder(scope, (alias, shape) => Expression.Convert(Expression.ArrayIndex(facts, Expression.Constant(index[alias])), shape.ClrType));
             var body = binder.Bind(node);
+            calendars = binder.Calendars;
             if (body is ConstantExpression { Value: null } && body.Type == typeof(object))
             {
-                return _ => null;
+                return static _ => null;
             }
 
             if (expected is not null && body.Type != expected && !(expected == typeof(string) && body.Type != typeof(bool?)))
@@ -453,8 +531,10 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
                 result = Expression.Call(typeof(Convert).GetMethod(nameof(Convert.ToString), [typeof(object), typeof(IFormatProvider)])!, result, Expression.Constant(CultureInfo.InvariantCulture, typeof(IFormatProvider)));
             }
 
-            // Interpreted: parameters are evaluated once per firing, and interpreting spares a 1,000-rule pack 1,000 JIT compilations.
-            return Expression.Lambda<Func<object?[], object?>>(result, facts).Compile(preferInterpretation: true);
+            // Interpreted, on first use: parameters are evaluated once per firing, and a 1,000-rule pack is spared 1,000
+            // compilations (most rules of a big pack never fire in a given process).
+            var bound = _schema.ValueCache.GetOrAdd(key, new BoundValue(Expression.Lambda<Func<object?[], object?>>(result, facts), binder.Calendars));
+            return bound.Evaluate;
         }
         catch (ExpressionException ex)
         {

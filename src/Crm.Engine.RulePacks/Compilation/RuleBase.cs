@@ -1,6 +1,7 @@
 using System.Globalization;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Rules;
+using Crm.Engine.RulePacks.Expressions;
 using Crm.Engine.Rules;
 using Crm.Engine.Rules.Diagnostics;
 using Crm.Engine.Rules.Fluent;
@@ -67,24 +68,48 @@ internal sealed class RuleBase
         return session;
     }
 
+    /// <summary>
+    /// Inserts a fact while <paramref name="context"/> is current: a <see cref="RecordChange"/> registers its change and
+    /// inserts its record.
+    /// </summary>
+    public static void Insert(ISession session, EvaluationContext context, object fact)
+    {
+        ArgumentNullException.ThrowIfNull(fact);
+        using var scope = context.Enter();
+        if (fact is RecordChange change)
+        {
+            context.Register(change);
+            session.Insert(change.Record);
+        }
+        else
+        {
+            session.Insert(fact);
+        }
+    }
+
     /// <summary>Inserts the facts, fires, and returns what fired and the actions the rules asked for (not yet performed).</summary>
-    public (RuleEvaluationResult Result, ISession Session) Evaluate(IEnumerable<object> facts, bool dryRun, IServiceProvider? services, CancellationToken cancellationToken)
+    public (RuleEvaluationResult Result, ISession Session) Evaluate(IEnumerable<object> facts, bool dryRun, IServiceProvider? services, EvaluationContext context, CancellationToken cancellationToken)
     {
         var collector = new ActionCollector();
         var session = CreateSession(collector, services);
         foreach (var fact in facts)
         {
-            session.Insert(fact);
+            Insert(session, context, fact);
         }
 
-        session.Fire(cancellationToken);
+        using (context.Enter())
+        {
+            session.Fire(cancellationToken);
+        }
+
         var firings = session.Firings.Select(f => new RuleFiring(f.Sequence, f.RuleName, f.Facts)).ToList();
         return (new RuleEvaluationResult(TenantId, Version, dryRun, firings, collector.Invocations, collector.Warnings), session);
     }
 
     /// <summary>Explains a rule against a session, with the pack's conditions as written.</summary>
-    public IReadOnlyList<string> Explain(ISession session, string ruleName)
+    public IReadOnlyList<string> Explain(ISession session, string ruleName, EvaluationContext context)
     {
+        using var scope = context.Enter();
         if (!Factory.Rules.Any(r => r.Name == ruleName))
         {
             var hint = Schema.Suggest.Hint(ruleName, Factory.Rules.Select(r => r.Name));
@@ -108,10 +133,10 @@ internal sealed class RuleBase
             foreach (var failure in branch.Failures)
             {
                 var condition = ConditionText(info, failure.Condition);
-                var context = failure.PartialMatch.Count == 0 ? string.Empty : $" (with {Facts(failure.PartialMatch)})";
+                var with = failure.PartialMatch.Count == 0 ? string.Empty : $" (with {Facts(failure.PartialMatch)})";
                 lines.Add(failure.Fact is null
-                    ? $"    {failure.Declaration}: {condition}{context}"
-                    : $"    {failure.Declaration} = {Describe(failure.Fact)} failed: {condition}{context}");
+                    ? $"    {failure.Declaration}: {condition}{with}"
+                    : $"    {failure.Declaration} = {Describe(failure.Fact)} failed: {condition}{with}");
             }
         }
 

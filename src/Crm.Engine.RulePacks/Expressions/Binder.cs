@@ -20,7 +20,9 @@ internal sealed class Binder
     };
 
     private static readonly string[] GlobalFunctions =
-        ["date", "datetime", "minutes", "hours", "days", "weeks", "lower", "upper", "trim", "length", "isBlank", "abs", "round", "min", "max", "coalesce", "totalHours", "totalDays", "addBusinessHours", "addBusinessDays"];
+        ["date", "datetime", "minutes", "hours", "days", "weeks", "lower", "upper", "trim", "length", "isBlank", "abs", "round", "min", "max", "coalesce", "totalHours", "totalDays", "addBusinessHours", "addBusinessDays", "isNew", "isUpdated", "changed", "previous"];
+
+    private static readonly string[] DateTimeFunctions = ["addBusinessHours", "addBusinessDays"];
 
     private static readonly string[] TextFunctions = ["contains", "startsWith", "endsWith", "lower", "upper", "trim", "length"];
 
@@ -36,6 +38,9 @@ internal sealed class Binder
 
     /// <summary>The aliases the bound expression reads, in first-use order.</summary>
     public IReadOnlyCollection<string> UsedAliases => _used.Keys;
+
+    /// <summary>The business calendars the expression uses, with the offset of the call that names each.</summary>
+    public List<CalendarUse> Calendars { get; } = [];
 
     public static string TypeName(Type type) => (System.Nullable.GetUnderlyingType(type) ?? type) switch
     {
@@ -172,12 +177,98 @@ internal sealed class Binder
                 var (first, second) = Unify(Bind(args[0]), Bind(args[1]), args[1]);
                 return first.Type.IsValueType && System.Nullable.GetUnderlyingType(first.Type) is null ? first : Expression.Coalesce(first, second);
             case "addBusinessHours" or "addBusinessDays":
-                // Declared so packs can be written against it; binding to the tenant's business calendar needs an
-                // asynchronous calendar lookup the matcher cannot make. Until then: startTimer computes business time.
-                throw new ExpressionException($"'{c.Name}' is not available in conditions yet (business time needs the tenant's calendar); use the startTimer action, whose 'after' is business time on a calendar.", c.Offset);
+                if (args.Count is < 2 or > 3)
+                {
+                    throw new ExpressionException($"'{c.Name}' takes an instant, a number of {(c.Name == "addBusinessHours" ? "hours" : "days")} and optionally a calendar key, e.g. {c.Name}(case.openedAt, 2) or {c.Name}(case.openedAt, 2, 'service-desk').", c.Offset);
+                }
+
+                return BusinessTime(c, Typed(args[0], typeof(DateTimeOffset?)), args[1], args.Count == 3 ? args[2] : null);
+            case "isNew" or "isUpdated":
+                Arity(c, 1);
+                return Call(c.Name == "isNew" ? nameof(RuleRuntime.IsNew) : nameof(RuleRuntime.IsUpdated), RecordAlias(c, args[0]));
+            case "changed" or "previous":
+                Arity(c, 1);
+                return ChangeOfField(c, args[0]);
             default:
-                throw new ExpressionException($"unknown function '{c.Name}'{Suggest.Hint(c.Name, GlobalFunctions)}. Available functions: {string.Join(", ", GlobalFunctions.Take(GlobalFunctions.Length - 2))}.", c.Offset);
+                throw new ExpressionException($"unknown function '{c.Name}'{Suggest.Hint(c.Name, GlobalFunctions)}. Available functions: {string.Join(", ", GlobalFunctions)}.", c.Offset);
         }
+    }
+
+    // addBusinessHours/addBusinessDays: business time on a calendar of the evaluation (loaded before it runs). The
+    // calendar must be a literal so the engine knows which calendars to load.
+    private MethodCallExpression BusinessTime(CallNode c, Expression start, Node amount, Node? calendar)
+    {
+        var amountValue = Typed(amount, typeof(decimal?));
+        decimal? literal = amount switch
+        {
+            LiteralNode { Value: decimal d } => d,
+            UnaryNode { Operator: "-", Operand: LiteralNode { Value: decimal d } } => -d,
+            _ => null,
+        };
+        if (literal is { } l && (l < 0 || (c.Name == "addBusinessDays" && decimal.Truncate(l) != l)))
+        {
+            throw new ExpressionException($"'{c.Name}' needs {(c.Name == "addBusinessDays" ? "a whole number of days" : "a number of hours")} of 0 or more, not {l.ToString(CultureInfo.InvariantCulture)}.", amount.Offset);
+        }
+
+        var key = Abstractions.Work.BusinessCalendarDefinition.DefaultKey;
+        if (calendar is not null)
+        {
+            if (calendar is not LiteralNode { Value: string text } || string.IsNullOrWhiteSpace(text))
+            {
+                throw new ExpressionException($"the calendar of '{c.Name}' must be written as a text literal, e.g. 'service-desk'.", calendar.Offset);
+            }
+
+            key = text;
+        }
+
+        Calendars.Add(new CalendarUse(key, calendar?.Offset ?? c.Offset));
+        return Call(c.Name == "addBusinessHours" ? nameof(RuleRuntime.AddBusinessHours) : nameof(RuleRuntime.AddBusinessDays), start, amountValue, Expression.Constant(key));
+    }
+
+    // isNew(case), isUpdated(case): the argument is the alias of a matched record.
+    private Expression RecordAlias(CallNode c, Node argument)
+    {
+        if (argument is IdentifierNode id && _scope.TryGetValue(id.Name, out var shape))
+        {
+            return shape.IsRecord
+                ? Alias(id)
+                : throw new ExpressionException($"'{c.Name}' needs a record, but '{id.Name}' is a {shape.Name} event.", argument.Offset);
+        }
+
+        throw new ExpressionException($"'{c.Name}' takes the alias of a record, e.g. {c.Name}({_scope.FirstOrDefault(s => s.Value.IsRecord).Key ?? "case"}).", argument.Offset);
+    }
+
+    // changed(case.status): whether the triggering change set the field; previous(case.status): its value before.
+    private Expression ChangeOfField(CallNode c, Node argument)
+    {
+        if (argument is not MemberNode { Target: IdentifierNode id } m || !_scope.TryGetValue(id.Name, out var shape))
+        {
+            throw new ExpressionException($"'{c.Name}' takes a field of a record, e.g. {c.Name}(case.status).", argument.Offset);
+        }
+
+        var record = RecordAlias(c, id);
+        if (!shape.Fields.TryGetValue(m.Name, out var field))
+        {
+            throw new ExpressionException($"'{m.Name}' is not a field of {shape.Name} (alias '{id.Name}'){Suggest.Hint(m.Name, shape.Fields.Keys)}.", m.NameOffset);
+        }
+
+        if (c.Name == "changed")
+        {
+            var current = field.Read(record);
+            var hasValue = current.Type.IsValueType && System.Nullable.GetUnderlyingType(current.Type) is null
+                ? (Expression)Expression.Constant(true)
+                : Expression.NotEqual(current, Expression.Constant(null, current.Type));
+            return Call(nameof(RuleRuntime.Changed), record, Expression.Constant(field.Name), hasValue);
+        }
+
+        // previous(x): null for a created record, the value before for an updated one, the value for an unchanged one.
+        var previous = Call(nameof(RuleRuntime.Previous), record);
+        var read = field.Read(previous);
+        var type = NullableOf(read.Type);
+        return Expression.Condition(
+            Expression.ReferenceEqual(previous, Expression.Constant(null, typeof(Abstractions.Records.CrmRecord))),
+            Expression.Constant(null, type),
+            read.Type == type ? read : Expression.Convert(read, type));
     }
 
     private MethodCallExpression MethodCall(CallNode c)
@@ -188,6 +279,16 @@ internal sealed class Binder
         }
 
         var target = Bind(c.Target!);
+        if (target.Type == typeof(DateTimeOffset?) && DateTimeFunctions.Contains(c.Name))
+        {
+            if (c.Arguments.Count is < 1 or > 2)
+            {
+                throw new ExpressionException($"'{c.Name}' takes a number of {(c.Name == "addBusinessHours" ? "hours" : "days")} and optionally a calendar key, e.g. case.openedAt.{c.Name}(2) or case.openedAt.{c.Name}(2, 'service-desk').", c.Offset);
+            }
+
+            return BusinessTime(c, target, c.Arguments[0], c.Arguments.Count == 2 ? c.Arguments[1] : null);
+        }
+
         if (target.Type == typeof(IReadOnlyList<string>) && c.Name == "contains")
         {
             Arity(c, 1);
@@ -196,7 +297,7 @@ internal sealed class Binder
 
         if (target.Type != typeof(string))
         {
-            throw new ExpressionException($"a {TypeName(target.Type)} has no function '{c.Name}'. Functions are only available on text ({string.Join(", ", TextFunctions)}) and on lists of text (contains).", c.Offset);
+            throw new ExpressionException($"a {TypeName(target.Type)} has no function '{c.Name}'. Functions are only available on text ({string.Join(", ", TextFunctions)}), on lists of text (contains) and on datetimes ({string.Join(", ", DateTimeFunctions)}).", c.Offset);
         }
 
         switch (c.Name)
@@ -434,6 +535,11 @@ internal sealed class Binder
     // A literal compared with a choice field must be one of its options.
     private void CheckChoice(Node fieldNode, Node literalNode)
     {
+        if (fieldNode is CallNode { Target: null, Name: "previous", Arguments: [MemberNode previousOf] })
+        {
+            fieldNode = previousOf;
+        }
+
         if (fieldNode is MemberNode { Target: IdentifierNode id } m && literalNode is LiteralNode { Value: string value }
             && _scope.TryGetValue(id.Name, out var shape) && shape.Fields.TryGetValue(m.Name, out var field)
             && field.Options.Count > 0 && !field.Options.Contains(value, StringComparer.Ordinal))
@@ -444,6 +550,15 @@ internal sealed class Binder
 
     private static MethodCallExpression Call(string name, params Expression[] args) => Expression.Call(Method(name), args);
 
+    // The runtime's methods, looked up once (binding a 1,000-rule pack would otherwise reflect thousands of times).
+    private static readonly Dictionary<string, MethodInfo> RuntimeMethods =
+        typeof(RuleRuntime).GetMethods(BindingFlags.Public | BindingFlags.Static).ToDictionary(m => m.Name, StringComparer.Ordinal);
+
     private static MethodInfo Method(string name) =>
-        typeof(RuleRuntime).GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new InvalidOperationException($"RuleRuntime.{name} is missing");
+        RuntimeMethods.TryGetValue(name, out var method) ? method : throw new InvalidOperationException($"RuleRuntime.{name} is missing");
 }
+
+/// <summary>A business calendar an expression uses: its key and the offset (in the expression) of where it is named.</summary>
+/// <param name="Key">The calendar's key.</param>
+/// <param name="Offset">The 0-based offset of the key literal, or of the call for the default calendar.</param>
+internal sealed record CalendarUse(string Key, int Offset);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Records;
 
 namespace Crm.Engine.RulePacks.Expressions;
@@ -112,4 +113,67 @@ internal static class RuleRuntime
     public static decimal? TotalHours(TimeSpan? span) => span is { } s ? (decimal)s.TotalHours : null;
 
     public static decimal? TotalDays(TimeSpan? span) => span is { } s ? (decimal)s.TotalDays : null;
+
+    /// <summary>The instant <paramref name="hours"/> of working time after <paramref name="start"/> on a calendar of the evaluation.</summary>
+    public static DateTimeOffset? AddBusinessHours(DateTimeOffset? start, decimal? hours, string calendar)
+    {
+        if (start is not { } s || hours is not { } h)
+        {
+            return null;
+        }
+
+        if (h < 0 || h > MaxDurationDays * 24)
+        {
+            throw new RuleRuntimeException($"addBusinessHours needs 0 to {MaxDurationDays * 24} hours, not {h.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        try
+        {
+            return EvaluationContext.Current.Calendar(calendar).AddBusinessTime(s, TimeSpan.FromHours((double)h));
+        }
+        catch (CrmException ex)
+        {
+            throw new RuleRuntimeException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>The instant <paramref name="days"/> working days after <paramref name="start"/> on a calendar of the evaluation.</summary>
+    public static DateTimeOffset? AddBusinessDays(DateTimeOffset? start, decimal? days, string calendar)
+    {
+        if (start is not { } s || days is not { } d)
+        {
+            return null;
+        }
+
+        if (d < 0 || d > MaxDurationDays || decimal.Truncate(d) != d)
+        {
+            throw new RuleRuntimeException($"addBusinessDays needs a whole number of days from 0 to {MaxDurationDays}, not {d.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        try
+        {
+            return EvaluationContext.Current.Calendar(calendar).AddBusinessDays(s, (int)d);
+        }
+        catch (CrmException ex)
+        {
+            throw new RuleRuntimeException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>Whether the record was created by the change that triggered the evaluation.</summary>
+    public static bool IsNew(CrmRecord record) =>
+        EvaluationContext.Current.Changes.TryGetValue(record.Id, out var change) && change.IsCreated;
+
+    /// <summary>Whether the record was updated by the change that triggered the evaluation.</summary>
+    public static bool IsUpdated(CrmRecord record) =>
+        EvaluationContext.Current.Changes.TryGetValue(record.Id, out var change) && !change.IsCreated;
+
+    /// <summary>Whether the triggering change set the field: an update changed it, or a creation gave it a value.</summary>
+    public static bool Changed(CrmRecord record, string field, bool hasValue) =>
+        EvaluationContext.Current.Changes.TryGetValue(record.Id, out var change)
+        && (change.IsCreated ? hasValue : change.ChangedFields.Contains(field));
+
+    /// <summary>The record as it was before the triggering change; null when it was created; itself when it did not change.</summary>
+    public static CrmRecord? Previous(CrmRecord record) =>
+        EvaluationContext.Current.Changes.TryGetValue(record.Id, out var change) ? change.Before : record;
 }

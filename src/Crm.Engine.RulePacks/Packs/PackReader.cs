@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -30,10 +31,32 @@ internal sealed class PackReader
         _errors = errors;
     }
 
+    // Packs read without errors, by file name and text: applying one pack recompiles the tenant's other packs, and
+    // validate-then-apply reads the same text twice; YAML parsing is the biggest part of compiling a pack.
+    private const int CacheSize = 32;
+    private static readonly ConcurrentDictionary<(string File, string Text), PackDocument> Cache = new();
+
     public static PackDocument? Read(string text, string fileName, List<RulePackError> errors)
     {
-        var reader = new PackReader(fileName, errors);
-        return reader.ReadDocument(text);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (Cache.TryGetValue((fileName, text), out var cached))
+        {
+            return cached;
+        }
+
+        var before = errors.Count;
+        var document = new PackReader(fileName, errors).ReadDocument(text);
+        if (document is not null && errors.Count == before)
+        {
+            if (Cache.Count >= CacheSize)
+            {
+                Cache.Clear();
+            }
+
+            Cache.TryAdd((fileName, text), document);
+        }
+
+        return document;
     }
 
     private PackDocument? ReadDocument(string text)

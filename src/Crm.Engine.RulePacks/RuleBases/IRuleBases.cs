@@ -1,3 +1,4 @@
+using Crm.Engine.Abstractions.Tenancy;
 using Crm.Engine.RulePacks.Actions;
 
 namespace Crm.Engine.RulePacks.RuleBases;
@@ -13,6 +14,14 @@ public interface IRuleBases
     /// <param name="appliedBy">Who applies packs through this view (stored with each version), e.g. a user name or <c>crm</c>.</param>
     /// <returns>The tenant's rule-base service.</returns>
     IRuleBaseService ForTenant(string tenantId, string? appliedBy = null);
+
+    /// <summary>
+    /// The rule base of the caller's tenant, acting as the caller: applying, removing and rolling back packs needs the
+    /// <c>Customize</c> tenant privilege when the caller is a user, and each version records the user's name.
+    /// </summary>
+    /// <param name="caller">Tenant, user and source.</param>
+    /// <returns>The tenant's rule-base service for that caller.</returns>
+    IRuleBaseService ForCaller(CallerContext caller);
 }
 
 /// <summary>

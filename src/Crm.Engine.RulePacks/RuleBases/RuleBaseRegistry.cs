@@ -1,9 +1,14 @@
+using Crm.Engine.Abstractions.Security;
+using Crm.Engine.Abstractions.Tenancy;
 using System.Collections.Concurrent;
 using System.Text;
 using Crm.Engine.Abstractions;
 using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Rules;
+using Crm.Engine.Abstractions.Work;
+using Crm.Engine.RulePacks.Expressions;
+using Microsoft.Extensions.DependencyInjection;
 using Crm.Engine.RulePacks.Actions;
 using Crm.Engine.RulePacks.Compilation;
 using Crm.Engine.RulePacks.Schema;
@@ -31,6 +36,30 @@ internal sealed class RuleBaseRegistry(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
         return new TenantRuleBase(this, tenantId, appliedBy);
+    }
+
+    public IRuleBaseService ForCaller(CallerContext caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return new TenantRuleBase(this, caller.TenantId, caller.SourceName ?? caller.Source.ToString().ToLowerInvariant(), caller);
+    }
+
+    /// <summary>Who changes the rules: a user caller needs the Customize privilege; returns the name stored with the version.</summary>
+    internal async Task<string?> AuthorizeChangeAsync(CallerContext caller, string? appliedBy, CancellationToken cancellationToken)
+    {
+        if (caller.UserId is not { } userId)
+        {
+            return appliedBy;
+        }
+
+        var tenant = engine.ForTenant(caller);
+        var access = await tenant.Security.GetEffectiveAccessAsync(userId, Abstractions.Customers.CoreEntities.Account, cancellationToken).ConfigureAwait(false);
+        if (!access.TenantPrivileges.Contains(TenantPrivilege.Customize))
+        {
+            throw new CrmAccessDeniedException("changing the tenant's rule packs needs the tenant privilege Customize, which none of your security roles grants.");
+        }
+
+        return (await tenant.Organization.GetUserAsync(userId, cancellationToken).ConfigureAwait(false))?.UserName ?? userId.ToString();
     }
 
     internal IServiceProvider Services => services;
@@ -96,6 +125,54 @@ internal sealed class RuleBaseRegistry(
         return (compiled, errors);
     }
 
+    /// <summary>Compiles packs and also checks that the business calendars they use exist in the tenant.</summary>
+    internal async Task<(CompiledPacks? Packs, List<RulePackError> Errors)> CompileCheckedAsync(string tenantId, IReadOnlyDictionary<string, string> packs, CancellationToken cancellationToken)
+    {
+        var (compiled, errors) = await CompileAsync(tenantId, packs, cancellationToken).ConfigureAwait(false);
+        if (compiled is null || compiled.CalendarKeys.Count == 0)
+        {
+            return (compiled, errors);
+        }
+
+        var missing = (await LoadContextAsync(tenantId, compiled, cancellationToken).ConfigureAwait(false)).UnavailableCalendars;
+        foreach (var use in compiled.Calendars.Where(u => missing.Contains(u.Key)))
+        {
+            errors.Add(new RulePackError(use.File, use.Rule, use.Position.Line, use.Position.Column,
+                $"tenant '{tenantId}' has no business calendar '{use.Key}'. The '{BusinessCalendarDefinition.DefaultKey}' calendar always exists; save others first (IBusinessCalendarService.SaveAsync)."));
+        }
+
+        return (errors.Count == 0 ? compiled : null, errors);
+    }
+
+    /// <summary>
+    /// Loads what an evaluation of a rule base needs besides its facts: the tenant's business calendars the packs use,
+    /// read now (calendars are small) so conditions can do business-time arithmetic without I/O.
+    /// </summary>
+    internal async Task<EvaluationContext> LoadContextAsync(string tenantId, CompiledPacks packs, CancellationToken cancellationToken)
+    {
+        var calendars = new Dictionary<string, IBusinessCalendar>(StringComparer.Ordinal);
+        var unavailable = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (packs.CalendarKeys.Count > 0)
+        {
+            var work = services.GetService<IWorkServices>()?.ForTenant(tenantId);
+            foreach (var key in packs.CalendarKeys)
+            {
+                try
+                {
+                    calendars[key] = work is null
+                        ? throw new CrmNotFoundException($"business calendar '{key}' (the engine has no work services)")
+                        : await work.Calendars.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CrmNotFoundException)
+                {
+                    unavailable[key] = $"tenant '{tenantId}' has no business calendar '{key}'";
+                }
+            }
+        }
+
+        return new EvaluationContext(calendars, unavailable);
+    }
+
     /// <summary>Validates, stores and swaps in a new version made of <paramref name="packs"/>.</summary>
     internal async Task<RuleBaseVersion> StoreAsync(string tenantId, IReadOnlyDictionary<string, string> packs, string? appliedBy, string comment, long basedOn, CancellationToken cancellationToken)
     {
@@ -103,7 +180,7 @@ internal sealed class RuleBaseRegistry(
         await slot.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var (compiled, errors) = await CompileAsync(tenantId, packs, cancellationToken).ConfigureAwait(false);
+            var (compiled, errors) = await CompileCheckedAsync(tenantId, packs, cancellationToken).ConfigureAwait(false);
             if (compiled is null)
             {
                 throw new RulePackValidationException(errors);

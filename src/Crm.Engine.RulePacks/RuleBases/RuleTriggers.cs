@@ -26,13 +26,15 @@ internal sealed partial class RuleTriggers(IRuleBases ruleBases, ICrmEngine engi
     public Task HandleAsync(RecordCreated domainEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domainEvent);
-        return RunAsync(domainEvent.TenantId, domainEvent.Record, null, cancellationToken);
+        return RunAsync(domainEvent.TenantId, domainEvent.Record, RecordChange.Created(domainEvent.Record), cancellationToken);
     }
 
     public Task HandleAsync(RecordUpdated domainEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domainEvent);
-        return domainEvent.ChangedFields.Count == 0 ? Task.CompletedTask : RunAsync(domainEvent.TenantId, domainEvent.After, null, cancellationToken);
+        return domainEvent.ChangedFields.Count == 0
+            ? Task.CompletedTask
+            : RunAsync(domainEvent.TenantId, domainEvent.After, RecordChange.Updated(domainEvent.Before, domainEvent.After, domainEvent.ChangedFields), cancellationToken);
     }
 
     public async Task HandleAsync(DeadlineReached domainEvent, CancellationToken cancellationToken)
@@ -47,23 +49,29 @@ internal sealed partial class RuleTriggers(IRuleBases ruleBases, ICrmEngine engi
         await RunAsync(domainEvent.TenantId, record, domainEvent, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RunAsync(string tenantId, CrmRecord? record, object? domainEvent, CancellationToken cancellationToken)
+    // Facts: the deadline event (if any), the record — as its change when it was created or updated, so isNew, changed
+    // and previous know it — and the records its look-ups point to.
+    private async Task RunAsync(string tenantId, CrmRecord? record, object? trigger, CancellationToken cancellationToken)
     {
         if (Depth.Value >= MaxDepth)
         {
-            LogDepth(tenantId, record?.ToString() ?? domainEvent?.ToString() ?? string.Empty, MaxDepth);
+            LogDepth(tenantId, record?.ToString() ?? trigger?.ToString() ?? string.Empty, MaxDepth);
             return;
         }
 
         var facts = new List<object>();
-        if (domainEvent is not null)
+        if (trigger is not null)
         {
-            facts.Add(domainEvent);
+            facts.Add(trigger);
         }
 
         if (record is not null)
         {
-            facts.Add(record);
+            if (trigger is not RecordChange)
+            {
+                facts.Add(record);
+            }
+
             facts.AddRange(await RelatedAsync(tenantId, record, cancellationToken).ConfigureAwait(false));
         }
 

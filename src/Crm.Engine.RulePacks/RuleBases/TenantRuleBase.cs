@@ -1,13 +1,17 @@
 using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.RulePacks.Compilation;
+using Crm.Engine.RulePacks.Expressions;
 using Crm.Engine.Rules;
 
 namespace Crm.Engine.RulePacks.RuleBases;
 
 /// <summary>A cheap per-tenant view of <see cref="RuleBaseRegistry"/>.</summary>
-internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId, string? appliedBy) : IRuleBaseService
+internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId, string? appliedBy, Abstractions.Tenancy.CallerContext? caller = null) : IRuleBaseService
 {
     public string TenantId => tenantId;
+
+    private Task<string?> ByAsync(CancellationToken cancellationToken) =>
+        caller is null ? Task.FromResult(appliedBy) : registry.AuthorizeChangeAsync(caller, appliedBy, cancellationToken);
 
     public async Task<IReadOnlyList<RulePackError>> ValidateAsync(string packText, string fileName, CancellationToken cancellationToken = default)
     {
@@ -15,7 +19,7 @@ internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId,
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
         var current = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var packs = new Dictionary<string, string>(current.PackTexts, StringComparer.Ordinal) { [fileName] = packText };
-        var (_, errors) = await registry.CompileAsync(tenantId, packs, cancellationToken).ConfigureAwait(false);
+        var (_, errors) = await registry.CompileCheckedAsync(tenantId, packs, cancellationToken).ConfigureAwait(false);
         return errors;
     }
 
@@ -25,7 +29,7 @@ internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId,
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
         var current = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var packs = new Dictionary<string, string>(current.PackTexts, StringComparer.Ordinal) { [fileName] = packText };
-        return await registry.StoreAsync(tenantId, packs, appliedBy, $"apply {fileName}", current.Version, cancellationToken).ConfigureAwait(false);
+        return await registry.StoreAsync(tenantId, packs, await ByAsync(cancellationToken).ConfigureAwait(false), $"apply {fileName}", current.Version, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<RuleBaseVersion> RemoveAsync(string fileName, CancellationToken cancellationToken = default)
@@ -37,7 +41,7 @@ internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId,
         }
 
         var packs = current.PackTexts.Where(p => p.Key != fileName).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        return await registry.StoreAsync(tenantId, packs, appliedBy, $"remove {fileName}", current.Version, cancellationToken).ConfigureAwait(false);
+        return await registry.StoreAsync(tenantId, packs, await ByAsync(cancellationToken).ConfigureAwait(false), $"remove {fileName}", current.Version, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<IReadOnlyList<RuleBaseVersion>> HistoryAsync(CancellationToken cancellationToken = default) =>
@@ -48,7 +52,7 @@ internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId,
         var target = (await registry.Store.ListAsync(tenantId, version, cancellationToken).ConfigureAwait(false)).SingleOrDefault()
             ?? throw new CrmNotFoundException($"Rule-base version {version} of tenant '{tenantId}'");
         var current = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
-        return await registry.StoreAsync(tenantId, target.Packs, appliedBy, $"rollback to {version}", current.Version, cancellationToken).ConfigureAwait(false);
+        return await registry.StoreAsync(tenantId, target.Packs, await ByAsync(cancellationToken).ConfigureAwait(false), $"rollback to {version}", current.Version, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> CurrentVersionAsync(CancellationToken cancellationToken = default) =>
@@ -57,7 +61,8 @@ internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId,
     public async Task<IRuleBaseSession> CreateSessionAsync(CancellationToken cancellationToken = default)
     {
         var ruleBase = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
-        return new RuleBaseSession(registry, ruleBase);
+        var context = await registry.LoadContextAsync(tenantId, ruleBase.Packs, cancellationToken).ConfigureAwait(false);
+        return new RuleBaseSession(registry, ruleBase, context);
     }
 
     public async Task<RuleEvaluationResult> EvaluateAsync(IEnumerable<object> facts, bool dryRun = false, CancellationToken cancellationToken = default)
@@ -80,24 +85,30 @@ internal sealed class RuleBaseSession : IRuleBaseSession
     private readonly RuleBase _ruleBase;
     private readonly ActionCollector _collector = new();
     private readonly ISession _session;
+    private readonly EvaluationContext _context;
     private int _firingsSeen;
     private int _actionsSeen;
     private int _warningsSeen;
 
-    public RuleBaseSession(RuleBaseRegistry registry, RuleBase ruleBase)
+    public RuleBaseSession(RuleBaseRegistry registry, RuleBase ruleBase, EvaluationContext context)
     {
         _registry = registry;
         _ruleBase = ruleBase;
+        _context = context;
         _session = ruleBase.CreateSession(_collector, registry.Services);
     }
 
     public long Version => _ruleBase.Version;
 
-    public void Insert(object fact) => _session.Insert(fact);
+    public void Insert(object fact) => RuleBase.Insert(_session, _context, fact);
 
     public async Task<RuleEvaluationResult> FireAsync(bool dryRun = false, CancellationToken cancellationToken = default)
     {
-        _session.Fire(cancellationToken);
+        using (_context.Enter())
+        {
+            _session.Fire(cancellationToken);
+        }
+
         var firings = _session.Firings.Skip(_firingsSeen).Select(f => new RuleFiring(f.Sequence, f.RuleName, f.Facts)).ToList();
         var actions = _collector.Invocations.Skip(_actionsSeen).ToList();
         var warnings = _collector.Warnings.Skip(_warningsSeen).ToList();
@@ -111,5 +122,5 @@ internal sealed class RuleBaseSession : IRuleBaseSession
         return result;
     }
 
-    public IReadOnlyList<string> Explain(string ruleName) => _ruleBase.Explain(_session, ruleName);
+    public IReadOnlyList<string> Explain(string ruleName) => _ruleBase.Explain(_session, ruleName, _context);
 }

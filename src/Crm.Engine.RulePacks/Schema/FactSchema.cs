@@ -44,7 +44,10 @@ internal sealed class FactSchema
     }
 
     /// <summary>Conditions and parameter expressions already bound, by text and alias types.</summary>
-    public ConcurrentDictionary<string, LambdaExpression> BoundCache { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, Compilation.BoundCondition> BoundCache { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Parameter expressions already bound, by text, expected type and alias types.</summary>
+    public ConcurrentDictionary<string, Compilation.BoundValue> ValueCache { get; } = new(StringComparer.Ordinal);
 
     public IEnumerable<string> TypeNames => _shapes.Keys;
 

@@ -75,6 +75,49 @@ public sealed class RuleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Test_WithChangesAndCalendarsInTheFactsFile_TellsCreateFromUpdateOnBusinessTime()
+    {
+        var pack = Write("changes.yaml", """
+            schemaVersion: 1
+            rules:
+              - name: Plan proposed
+                when:
+                  - match: case
+                    where: changed(case.status) and previous(case.status) == 'new' and case.status == 'planned'
+                then:
+                  - action: startTimer
+                    with: { record: case, event: planDue, after: 'addBusinessDays(case.openedAt, 1, ''desk'') - case.openedAt' }
+              - name: New case
+                when: [ { match: case, where: isNew(case) } ]
+                then: [ { action: log, with: { message: new } } ]
+            """);
+        var facts = Write("facts.json", """
+            {
+              "calendars": [ { "key": "desk", "workingHours": { "monday": ["09:00-17:00"], "friday": ["09:00-17:00"] } } ],
+              "facts": [
+                { "type": "case", "id": "22222222-2222-2222-2222-222222222222", "subject": "Kettle", "status": "planned",
+                  "openedAt": "2026-01-05T10:00:00Z", "change": { "previous": { "status": "new" } } },
+                { "type": "case", "id": "33333333-3333-3333-3333-333333333333", "subject": "Dent", "status": "new", "change": "created" }
+              ]
+            }
+            """);
+        var output = await _cli.RunOkAsync("rules", "test", pack, "--facts", facts, "--entities", Sample("entities.json"));
+        Assert.Contains("2 rule firing(s)", output, StringComparison.Ordinal);
+        Assert.Contains("Plan proposed", output, StringComparison.Ordinal);
+        Assert.Contains("event: \"planDue\", after: 4 day(s)", output, StringComparison.Ordinal); // Monday 10:00 -> Friday 10:00
+        Assert.Contains("facts: case = case 33333333-3333-3333-3333-333333333333 'Dent'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Test_BadCalendarInTheFactsFile_IsAClearError()
+    {
+        var facts = Write("facts.json", """{ "calendars": [ { "key": "desk", "workingHours": { "monday": ["9-17"] } } ], "facts": [] }""");
+        var result = await _cli.RunAsync("rules", "test", Sample("complaint-desk.yaml"), "--facts", facts, "--entities", Sample("entities.json"));
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("calendar 'desk', monday: '9-17' is not an interval like \"09:00-17:00\"", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_RuleThatDidNotFire_SaysWhichConditionFailedForWhichFact()
     {
         var facts = Write("facts.json", """
@@ -129,6 +172,31 @@ public sealed class RuleCommandTests : IDisposable
 
         var missing = await _cli.RunAsync("rules", "rollback", "--tenant", "acme", "--to", "9");
         Assert.Equal(1, missing.ExitCode);
+    }
+
+    [Fact]
+    public async Task Apply_AsNamedUser_NeedsCustomizeAndRecordsTheUser()
+    {
+        await _cli.InitAsync("acme");
+        await _cli.RunOkAsync("field", "add", "account", "loyaltyTier_c", "--type", "choice", "--option", "gold", "--option", "silver", "--tenant", "acme");
+        await _cli.WithEngineAsync(async engine =>
+        {
+            var crm = engine.ForTenant("acme");
+            var rep = await crm.Organization.CreateUserAsync(new Crm.Engine.Abstractions.Organization.NewUser("rep", "Rep"));
+            var consultant = await crm.Organization.CreateUserAsync(new Crm.Engine.Abstractions.Organization.NewUser("consultant", "Consultant"));
+            await crm.Security.GrantRoleAsync(Crm.Engine.Abstractions.Security.SecurityPrincipal.User(rep.Id), Crm.Engine.Abstractions.Security.SystemRoles.SalesRep);
+            await crm.Security.GrantRoleAsync(Crm.Engine.Abstractions.Security.SecurityPrincipal.User(consultant.Id), Crm.Engine.Abstractions.Security.SystemRoles.Administrator);
+            return true;
+        });
+
+        var denied = await _cli.RunAsync("rules", "apply", Write("gold.yaml", AccountPack), "--tenant", "acme", "--user", "rep");
+        var applied = await _cli.RunOkAsync("rules", "apply", Write("gold.yaml", AccountPack), "--tenant", "acme", "--user", "consultant");
+        var history = await _cli.RunOkAsync("rules", "history", "--tenant", "acme", "--json");
+
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("Customize", denied.Error, StringComparison.Ordinal);
+        Assert.Contains("rule base version 1", applied, StringComparison.Ordinal);
+        Assert.Contains("\"appliedBy\": \"consultant\"", history, StringComparison.Ordinal);
     }
 
     [Fact]

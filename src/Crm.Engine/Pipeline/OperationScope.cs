@@ -113,7 +113,7 @@ internal sealed class OperationScope : IAsyncDisposable
     {
         if (_audit.Count > 0)
         {
-            await Security.AuditLog.WriteAsync(Connection, Transaction, _runtime.Storage.Dialect, Metadata.TenantId, _runtime.Time.GetUtcNow(), _audit, cancellationToken).ConfigureAwait(false);
+            await Security.AuditLog.WriteAsync(Batch, _runtime.Storage.Dialect, Metadata.TenantId, _runtime.Time.GetUtcNow(), _audit, cancellationToken).ConfigureAwait(false);
         }
 
         await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

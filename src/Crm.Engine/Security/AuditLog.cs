@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Crm.Engine.Abstractions.Security;
@@ -20,30 +19,34 @@ internal static class AuditLog
         "INSERT INTO audit_log (tenant_id, seq, at, user_id, source, source_name, action, entity_type, record_id, changes, detail) " +
         "VALUES (@tenant, @seq, @at, @user, @source, @sourceName, @action, @entityType, @recordId, @changes, @detail)";
 
-    /// <summary>Writes the entries with the tenant's next sequence numbers (reserved in the same transaction); returns the last one.</summary>
-    public static async Task<long> WriteAsync(DbConnection connection, DbTransaction transaction, ISqlDialect dialect, string tenantId, DateTimeOffset at, IReadOnlyList<PendingAudit> entries, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the entries with the tenant's next sequence numbers (reserved in the same transaction) through one
+    /// prepared statement of the operation's batch; returns the last sequence number.
+    /// </summary>
+    public static async Task<long> WriteAsync(WriteBatch batch, ISqlDialect dialect, string tenantId, DateTimeOffset at, IReadOnlyList<PendingAudit> entries, CancellationToken cancellationToken)
     {
-        var last = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+        var last = await batch.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "INSERT INTO audit_settings (tenant_id, retention_days, last_seq) VALUES (@tenant, NULL, @count) " +
             "ON CONFLICT (tenant_id) DO UPDATE SET last_seq = audit_settings.last_seq + @count RETURNING last_seq",
-            new { tenant = tenantId, count = entries.Count }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { tenant = tenantId, count = entries.Count }, batch.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var seq = last - entries.Count;
+        var command = batch.Command("audit", InsertSql, "@tenant", "@seq", "@at", "@user", "@source", "@sourceName", "@action", "@entityType", "@recordId", "@changes", "@detail");
+        var time = dialect.TimeParameter(at);
         foreach (var entry in entries)
         {
-            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
-            {
-                tenant = tenantId,
-                seq = ++seq,
-                at = dialect.TimeParameter(at),
-                user = entry.Caller.UserId is { } u ? dialect.IdParameter(u) : null,
-                source = entry.Caller.Source.ToString(),
-                sourceName = entry.Caller.SourceName,
-                action = entry.Action.ToString(),
-                entityType = entry.EntityType,
-                recordId = dialect.IdParameter(entry.RecordId),
-                changes = dialect.JsonParameter(WriteChanges(entry.Changes)),
-                detail = entry.Detail,
-            }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var p = command.Parameters;
+            p["@tenant"].Value = tenantId;
+            p["@seq"].Value = ++seq;
+            p["@at"].Value = time;
+            p["@user"].Value = entry.Caller.UserId is { } u ? dialect.IdParameter(u) : DBNull.Value;
+            p["@source"].Value = entry.Caller.Source.ToString();
+            p["@sourceName"].Value = (object?)entry.Caller.SourceName ?? DBNull.Value;
+            p["@action"].Value = entry.Action.ToString();
+            p["@entityType"].Value = entry.EntityType;
+            p["@recordId"].Value = dialect.IdParameter(entry.RecordId);
+            p["@changes"].Value = dialect.JsonParameter(WriteChanges(entry.Changes));
+            p["@detail"].Value = (object?)entry.Detail ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return last;

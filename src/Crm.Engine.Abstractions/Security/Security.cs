@@ -304,6 +304,16 @@ public interface ISecurityService
     /// <returns>The shares.</returns>
     Task<IReadOnlyList<RecordShare>> ListSharesAsync(RecordRef record, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Throws <see cref="Errors.CrmAccessDeniedException"/> unless the caller holds a tenant privilege (the system
+    /// context holds all). For modules that offer their own administration, e.g. configuration screens.
+    /// </summary>
+    /// <param name="privilege">The privilege needed.</param>
+    /// <param name="operation">What the caller is doing, for the message, e.g. <c>changing the tenant's rule packs</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the caller holds the privilege.</returns>
+    Task RequireAsync(TenantPrivilege privilege, string operation, CancellationToken cancellationToken = default);
+
     /// <summary>What a user may do with an entity type, with the roles it comes from.</summary>
     /// <param name="userId">The user.</param>
     /// <param name="entityType">The entity type.</param>

@@ -53,12 +53,7 @@ internal sealed class RuleBaseRegistry(
         }
 
         var tenant = engine.ForTenant(caller);
-        var access = await tenant.Security.GetEffectiveAccessAsync(userId, Abstractions.Customers.CoreEntities.Account, cancellationToken).ConfigureAwait(false);
-        if (!access.TenantPrivileges.Contains(TenantPrivilege.Customize))
-        {
-            throw new CrmAccessDeniedException("changing the tenant's rule packs needs the tenant privilege Customize, which none of your security roles grants.");
-        }
-
+        await tenant.Security.RequireAsync(TenantPrivilege.Customize, "changing the tenant's rule packs", cancellationToken).ConfigureAwait(false);
         return (await tenant.Organization.GetUserAsync(userId, cancellationToken).ConfigureAwait(false))?.UserName ?? userId.ToString();
     }
 

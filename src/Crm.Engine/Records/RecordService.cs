@@ -257,12 +257,12 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
 
             // Re-point every look-up that names the duplicate. The merge's caller may not see every referrer: the
             // re-pointing is part of the merge (audited with it), not a change the caller makes to those records.
-            var referrers = (await scope.Connection.QueryAsync<(string Source, string Field)>(new CommandDefinition(
+            var referrers = (await scope.Connection.QueryAsync<(object Source, string Field)>(new CommandDefinition(
                 "SELECT source_id, field FROM record_refs WHERE tenant_id = @tenant AND target_id = @id AND source_id <> @id ORDER BY source_id, field",
                 new { tenant = caller.TenantId, id = runtime.Storage.Dialect.IdParameter(duplicateId) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
             // One level deeper, like a handler's write: the engine sets look-ups it maintains (e.g. activity.accountId) too.
             var system = new RecordService(runtime, pipeline, store, caller, scope, depth + 1, SystemView(scope));
-            foreach (var group in referrers.GroupBy(r => Guid.Parse(r.Source)))
+            foreach (var group in referrers.GroupBy(r => Storage.DbValues.ToGuid(r.Source)))
             {
                 var type = await store.EntityTypeOfAsync(scope.Connection, scope.Transaction, caller.TenantId, group.Key, cancellationToken).ConfigureAwait(false);
                 var referrer = await store.GetAsync(scope.Connection, scope.Transaction, scope.Metadata, type!, group.Key, cancellationToken).ConfigureAwait(false);
@@ -477,15 +477,15 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         Guid? unit = null;
         if (owner is { } o)
         {
-            var found = await scope.Connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
+            var found = await scope.Connection.ExecuteScalarAsync<object?>(new CommandDefinition(
                 "SELECT unit_id FROM users WHERE tenant_id = @tenant AND id = @id UNION ALL SELECT unit_id FROM teams WHERE tenant_id = @tenant AND id = @id",
                 new { tenant = caller.TenantId, id = runtime.Storage.Dialect.IdParameter(o) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (found is null)
+            if (found is null or DBNull)
             {
                 throw new CrmValidationException(new CrmValidationError(entityType, RecordColumns.OwnerId, o, "owner", $"no user or team with id {o} exists in this tenant; a record's owner must be one."));
             }
 
-            unit = Guid.Parse(found);
+            unit = Storage.DbValues.ToGuid(found);
         }
 
         if (privilege is { } p && !access.IsSystem)

@@ -192,13 +192,20 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
         {
             await EnsureTypeAsync(c, null, record, cancellationToken).ConfigureAwait(false);
             await RecordAccess.EnsureAsync(c, null, Dialect, access, record.EntityType, record.Id, RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
-            return [.. (await c.QueryAsync<(string Type, string Id, long Rights, string At, string? By)>(new CommandDefinition(
+            return [.. (await c.QueryAsync<(string Type, object Id, long Rights, object At, object? By)>(new CommandDefinition(
                 "SELECT principal_type, principal_id, rights, shared_at, shared_by FROM record_shares WHERE tenant_id = @tenant AND record_id = @record ORDER BY shared_at, principal_id",
                 new { tenant = Tenant, record = Dialect.IdParameter(record.Id) }, cancellationToken: cancellationToken)).ConfigureAwait(false))
-                .Select(r => new RecordShare(record, new SecurityPrincipal(r.Type == "team" ? PrincipalType.Team : PrincipalType.User, Guid.Parse(r.Id)),
+                .Select(r => new RecordShare(record, new SecurityPrincipal(r.Type == "team" ? PrincipalType.Team : PrincipalType.User, DbValues.ToGuid(r.Id)),
                     (ShareRights)r.Rights, DbValues.ToTime(r.At), DbValues.ToNullableGuid(r.By)))];
         }, cancellationToken);
     }
+
+    public Task RequireAsync(TenantPrivilege privilege, string operation, CancellationToken cancellationToken = default) =>
+        ReadAsync((_, access) =>
+        {
+            access.Require(privilege, operation);
+            return Task.FromResult(true);
+        }, cancellationToken);
 
     public Task<EffectiveAccess> GetEffectiveAccessAsync(Guid userId, string entityType, CancellationToken cancellationToken = default) =>
         ReadAsync(async (c, access) =>

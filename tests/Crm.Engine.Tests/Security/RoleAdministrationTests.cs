@@ -23,6 +23,20 @@ public class RoleAdministrationTests(AccessFixture fixture) : IClassFixture<Acce
     }
 
     [Fact]
+    public async Task RequireAsync_TenantPrivilege_PassesForHoldersAndNamesThePrivilegeOtherwise()
+    {
+        var org = await fixture.NewOrgAsync();
+        var rep = await org.UserAsync("rep", null, SystemRoles.SalesRep);
+        var admin = await org.UserAsync("admin", null, SystemRoles.Administrator);
+
+        await org.System.Security.RequireAsync(TenantPrivilege.Customize, "changing settings");
+        await org.As(admin).Security.RequireAsync(TenantPrivilege.Customize, "changing settings");
+        var ex = await Assert.ThrowsAsync<CrmAccessDeniedException>(() => org.As(rep).Security.RequireAsync(TenantPrivilege.Customize, "changing settings"));
+
+        Assert.Contains("changing settings needs the tenant privilege Customize", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SaveRole_BadKey_IsRejected()
     {
         var org = await fixture.NewOrgAsync();

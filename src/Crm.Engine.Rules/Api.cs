@@ -124,63 +124,78 @@ public interface IContext
 /// <summary>A rule match waiting in (or taken from) the agenda.</summary>
 public sealed class Activation : IMatch
 {
-    internal Activation(IRuleDefinition rule, IReadOnlyList<IFactMatch> facts, ActionTrigger trigger)
-    {
-        Rule = rule;
-        _facts = facts;
-        Trigger = trigger;
-    }
+    private const byte Queued = 1;
+    private const byte Fired = 2;
+    private const byte Deleted = 4;
+
+    private IReadOnlyList<IFactMatch>? _facts;
+    private Dictionary<object, object>? _linked;
+    private byte _flags;
 
     // The matches are built from Branch and Token on first use (each reads its fact's current value, so when they
     // are built does not matter).
-    internal Activation(IRuleDefinition rule, ActionTrigger trigger)
+    internal Activation(Rete.CompiledBranch branch, Rete.Token token)
     {
-        Rule = rule;
-        Trigger = trigger;
+        Branch = branch;
+        Token = token;
+        Priority = branch.Rule.Priority;
     }
 
     /// <inheritdoc />
-    public IRuleDefinition Rule { get; }
+    public IRuleDefinition Rule => Branch.Rule.Definition;
 
     /// <inheritdoc />
-    public IReadOnlyList<IFactMatch> Facts
-    {
-        get => _facts ??= Rete.Session.Matches(Branch, Token);
-        internal set => _facts = value;
-    }
-
-    private IReadOnlyList<IFactMatch>? _facts;
+    public IReadOnlyList<IFactMatch> Facts => _facts ??= Rete.Session.Matches(Branch, Token);
 
     /// <inheritdoc />
-    public ActionTrigger Trigger { get; internal set; }
+    public ActionTrigger Trigger { get; internal set; } = ActionTrigger.Activated;
 
     /// <summary>The value bound to a declaration name, or <see langword="null"/>.</summary>
     /// <param name="name">Declaration name.</param>
     /// <returns>The value.</returns>
     public object? Get(string name) => Facts.FirstOrDefault(f => f.Declaration.Name == name)?.Value;
 
-    internal Rete.CompiledBranch Branch { get; init; } = null!;
+    internal Rete.CompiledBranch Branch { get; }
 
-    internal Rete.Token Token { get; init; } = null!;
+    internal Rete.Token Token { get; }
+
+    /// <summary>The rule's priority, read once (the agenda compares it on every move).</summary>
+    internal int Priority { get; }
 
     internal long Recency { get; set; }
 
-    internal bool IsQueued { get; set; }
-
     internal int QueueIndex { get; set; } = -1;
 
-    internal bool HasFired { get; set; }
+    internal bool IsQueued
+    {
+        get => (_flags & Queued) != 0;
+        set => _flags = value ? (byte)(_flags | Queued) : (byte)(_flags & ~Queued);
+    }
 
-    internal bool IsDeleted { get; set; }
+    internal bool HasFired
+    {
+        get => (_flags & Fired) != 0;
+        set => _flags = value ? (byte)(_flags | Fired) : (byte)(_flags & ~Fired);
+    }
+
+    internal bool IsDeleted
+    {
+        get => (_flags & Deleted) != 0;
+        set => _flags = value ? (byte)(_flags | Deleted) : (byte)(_flags & ~Deleted);
+    }
 
     internal object?[]? FiredKeys { get; set; }
-
-    private Dictionary<object, object>? _linked;
 
     // Created on first use: most activations never link a fact.
     internal Dictionary<object, object> Linked => _linked ??= [];
 
     internal bool HasLinked => _linked is { Count: > 0 };
+
+    /// <summary>The fact linked under a key, without creating the link map.</summary>
+    internal object? LinkedOrNull(object key) => _linked?.GetValueOrDefault(key);
+
+    /// <summary>The linked keys, without creating the link map.</summary>
+    internal IEnumerable<object> LinkedKeys => _linked is null ? [] : [.. _linked.Keys];
 
     /// <inheritdoc />
     public override string ToString() => $"{Rule.Name}({string.Join(", ", Facts.Select(f => f.Value))})";

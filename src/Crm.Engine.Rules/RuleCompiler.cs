@@ -11,6 +11,9 @@ public sealed class RuleCompiler
     /// <summary>Default <see cref="ISession.MaxFiringsPerFire"/> of the sessions of compiled factories (cycle protection).</summary>
     public int MaxFiringsPerFire { get; init; } = 1_000_000;
 
+    /// <summary>Whether sibling literal comparisons are evaluated together (see <c>AlphaDispatch</c>); tests turn it off to compare.</summary>
+    internal bool AlphaDispatch { get; init; } = true;
+
     /// <summary>Compiles rules into a session factory.</summary>
     /// <param name="ruleDefinitions">The rules (names must be unique).</param>
     /// <returns>A thread-safe factory of sessions.</returns>
@@ -36,7 +39,7 @@ public sealed class RuleCompiler
             }
         }
 
-        return new SessionFactory(builder.Build()) { MaxFiringsPerFire = MaxFiringsPerFire };
+        return new SessionFactory(builder.Build(AlphaDispatch)) { MaxFiringsPerFire = MaxFiringsPerFire };
     }
 
     /// <summary>Compiles the rules of rule sets into a session factory.</summary>
@@ -54,13 +57,26 @@ internal sealed class NetworkBuilder
     private readonly List<CompiledRule> _rules = [];
     private int _memoryCount;
 
-    // Nodes whose state lives in the session's shared node memory (alpha memories, root joins, terminals) are numbered apart.
+    // Nodes that keep state per fact or token (on the fact or token, else in the session's shared node memory) are
+    // numbered apart; alpha memories also have a dense index of their own (a bit on each fact).
     private int _nodeIds;
+    private int _alphaIds;
 
     /// <summary>Number of distinct expressions compiled (tests check sharing with it).</summary>
     public int CompiledExpressionCount => _compiled.Count;
 
-    public ReteNetwork Build() => new([.. _typeNodes.Values], _rules, _memoryCount);
+    public ReteNetwork Build(bool alphaDispatch = true)
+    {
+        if (alphaDispatch)
+        {
+            foreach (var typeNode in _typeNodes.Values)
+            {
+                typeNode.Freeze();
+            }
+        }
+
+        return new([.. _typeNodes.Values], _rules, _memoryCount);
+    }
 
     public void AddRule(IRuleDefinition definition)
     {
@@ -154,7 +170,7 @@ internal sealed class NetworkBuilder
                 {
                     var (memory, key, beta, all) = BuildFactPattern(rule, pattern, slotByName);
                     var isRoot = slots.Count == 0 && branch.Steps.Count == 0 && key is null && beta.Count == 0;
-                    var node = new JoinNode(isRoot ? _nodeIds++ : _memoryCount++, key, beta, isRoot);
+                    var node = new JoinNode(isRoot ? -1 : _memoryCount++, _nodeIds++, key, beta, isRoot);
                     memory.Sinks.Add(node);
                     link(node);
                     link = next => node.Next = next;
@@ -213,7 +229,7 @@ internal sealed class NetworkBuilder
         void AddExistence(PatternElement pattern, bool negated)
         {
             var (memory, key, beta, all) = BuildFactPattern(rule, pattern, slotByName);
-            var node = new ExistenceNode(_memoryCount++, key, beta, negated);
+            var node = new ExistenceNode(_memoryCount++, _nodeIds++, key, beta, negated);
             memory.Sinks.Add(node);
             link(node);
             link = next => node.Next = next;
@@ -298,11 +314,11 @@ internal sealed class NetworkBuilder
         AddRule(node, rule);
         foreach (var condition in conditions)
         {
-            node = node.GetOrAddChild(KeyOf(condition), () => new SelectionNode(Compile(condition)));
+            node = node.GetOrAddChild(KeyOf(condition), () => new SelectionNode(Compile(condition), AlphaComparison.TryCreate(condition)));
             AddRule(node, rule);
         }
 
-        return node.Memory ??= new AlphaMemoryNode(_nodeIds++);
+        return node.Memory ??= new AlphaMemoryNode(_nodeIds++, _alphaIds++);
 
         static void AddRule(AlphaNode node, CompiledRule rule)
         {

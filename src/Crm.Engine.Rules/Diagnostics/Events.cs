@@ -118,6 +118,7 @@ public interface IEventProvider
     event EventHandler<RhsExpressionErrorEventArgs>? RhsExpressionFailedEvent;
 }
 
+/// <summary>Events of a session or factory; a session's forwards to its factory's. Arguments are created only for a level that has a handler (no allocation when nobody listens).</summary>
 internal sealed class EventAggregator(EventAggregator? parent) : IEventProvider
 {
     public event EventHandler<WorkingMemoryEventArgs>? FactInsertingEvent;
@@ -146,27 +147,71 @@ internal sealed class EventAggregator(EventAggregator? parent) : IEventProvider
 
     public event EventHandler<RhsExpressionErrorEventArgs>? RhsExpressionFailedEvent;
 
-    public void FactInserting(object sender, object fact) => Raise(sender, fact, a => a.FactInsertingEvent);
+    public void FactInserting(object sender, object fact)
+    {
+        FactInsertingEvent?.Invoke(sender, new WorkingMemoryEventArgs(fact));
+        parent?.FactInserting(sender, fact);
+    }
 
-    public void FactInserted(object sender, object fact) => Raise(sender, fact, a => a.FactInsertedEvent);
+    public void FactInserted(object sender, object fact)
+    {
+        FactInsertedEvent?.Invoke(sender, new WorkingMemoryEventArgs(fact));
+        parent?.FactInserted(sender, fact);
+    }
 
-    public void FactUpdating(object sender, object fact) => Raise(sender, fact, a => a.FactUpdatingEvent);
+    public void FactUpdating(object sender, object fact)
+    {
+        FactUpdatingEvent?.Invoke(sender, new WorkingMemoryEventArgs(fact));
+        parent?.FactUpdating(sender, fact);
+    }
 
-    public void FactUpdated(object sender, object fact) => Raise(sender, fact, a => a.FactUpdatedEvent);
+    public void FactUpdated(object sender, object fact)
+    {
+        FactUpdatedEvent?.Invoke(sender, new WorkingMemoryEventArgs(fact));
+        parent?.FactUpdated(sender, fact);
+    }
 
-    public void FactRetracting(object sender, object fact) => Raise(sender, fact, a => a.FactRetractingEvent);
+    public void FactRetracting(object sender, object fact)
+    {
+        FactRetractingEvent?.Invoke(sender, new WorkingMemoryEventArgs(fact));
+        parent?.FactRetracting(sender, fact);
+    }
 
-    public void FactRetracted(object sender, object fact) => Raise(sender, fact, a => a.FactRetractedEvent);
+    public void FactRetracted(object sender, object fact)
+    {
+        FactRetractedEvent?.Invoke(sender, new WorkingMemoryEventArgs(fact));
+        parent?.FactRetracted(sender, fact);
+    }
 
-    public void ActivationCreated(object sender, Activation activation) => Raise(sender, activation, a => a.ActivationCreatedEvent);
+    public void ActivationCreated(object sender, Activation activation)
+    {
+        ActivationCreatedEvent?.Invoke(sender, new AgendaEventArgs(activation));
+        parent?.ActivationCreated(sender, activation);
+    }
 
-    public void ActivationUpdated(object sender, Activation activation) => Raise(sender, activation, a => a.ActivationUpdatedEvent);
+    public void ActivationUpdated(object sender, Activation activation)
+    {
+        ActivationUpdatedEvent?.Invoke(sender, new AgendaEventArgs(activation));
+        parent?.ActivationUpdated(sender, activation);
+    }
 
-    public void ActivationDeleted(object sender, Activation activation) => Raise(sender, activation, a => a.ActivationDeletedEvent);
+    public void ActivationDeleted(object sender, Activation activation)
+    {
+        ActivationDeletedEvent?.Invoke(sender, new AgendaEventArgs(activation));
+        parent?.ActivationDeleted(sender, activation);
+    }
 
-    public void RuleFiring(object sender, Activation activation) => Raise(sender, activation, a => a.RuleFiringEvent);
+    public void RuleFiring(object sender, Activation activation)
+    {
+        RuleFiringEvent?.Invoke(sender, new AgendaEventArgs(activation));
+        parent?.RuleFiring(sender, activation);
+    }
 
-    public void RuleFired(object sender, Activation activation) => Raise(sender, activation, a => a.RuleFiredEvent);
+    public void RuleFired(object sender, Activation activation)
+    {
+        RuleFiredEvent?.Invoke(sender, new AgendaEventArgs(activation));
+        parent?.RuleFired(sender, activation);
+    }
 
     public void LhsExpressionFailed(object sender, LhsExpressionErrorEventArgs args)
     {
@@ -178,18 +223,5 @@ internal sealed class EventAggregator(EventAggregator? parent) : IEventProvider
     {
         RhsExpressionFailedEvent?.Invoke(sender, args);
         parent?.RhsExpressionFailed(sender, args);
-    }
-
-    // Event arguments are created only for a level that has a handler (no allocation when nobody listens).
-    private void Raise(object sender, object fact, Func<EventAggregator, EventHandler<WorkingMemoryEventArgs>?> handler)
-    {
-        handler(this)?.Invoke(sender, new WorkingMemoryEventArgs(fact));
-        parent?.Raise(sender, fact, handler);
-    }
-
-    private void Raise(object sender, Activation activation, Func<EventAggregator, EventHandler<AgendaEventArgs>?> handler)
-    {
-        handler(this)?.Invoke(sender, new AgendaEventArgs(activation));
-        parent?.Raise(sender, activation, handler);
     }
 }

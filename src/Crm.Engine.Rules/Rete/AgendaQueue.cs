@@ -5,7 +5,7 @@ namespace Crm.Engine.Rules.Rete;
 /// is O(log n) without a search). The order is total — higher priority first, then the most recent (recency is
 /// unique) — so activations come out exactly as from a sorted set, without a node allocation per insert.
 /// </summary>
-internal sealed class AgendaQueue
+internal sealed class AgendaQueue(int capacity)
 {
     private Activation[] _heap = [];
 
@@ -17,7 +17,7 @@ internal sealed class AgendaQueue
     {
         if (Count == _heap.Length)
         {
-            Array.Resize(ref _heap, Math.Max(4, Count * 2));
+            Array.Resize(ref _heap, Count == 0 ? Math.Max(4, capacity) : Count * 2);
         }
 
         var i = Count++;
@@ -72,8 +72,7 @@ internal sealed class AgendaQueue
     // Higher priority first, then the most recently (re)activated first.
     private static bool Before(Activation x, Activation y)
     {
-        var c = y.Rule.Priority.CompareTo(x.Rule.Priority);
-        return c != 0 ? c < 0 : y.Recency < x.Recency;
+        return x.Priority != y.Priority ? x.Priority > y.Priority : y.Recency < x.Recency;
     }
 
     private void SiftUp(int i)

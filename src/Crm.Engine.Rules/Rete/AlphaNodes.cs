@@ -5,64 +5,174 @@ namespace Crm.Engine.Rules.Rete;
 /// <summary>Alpha network node: tests one fact at a time. Children are shared between rules with structurally equal conditions.</summary>
 internal abstract class AlphaNode
 {
-    private readonly Dictionary<ExpressionKey, SelectionNode> _children = [];
+    private readonly Dictionary<ExpressionKey, SelectionNode> _byKey = [];
+
+    // Children in the order they were added: the order facts visit them, which decides activation (so firing) order.
+    private readonly List<SelectionNode> _children = [];
+    private AlphaDispatch[]? _dispatch;
 
     public AlphaMemoryNode? Memory { get; set; }
 
     public List<IRuleDefinition> Rules { get; } = [];
 
-    public IEnumerable<SelectionNode> Children => _children.Values;
+    public IEnumerable<SelectionNode> Children => _children;
+
+    /// <summary>How many groups of children are evaluated together (tests and diagnostics).</summary>
+    public int DispatchGroups => _dispatch?.Length ?? 0;
 
     public SelectionNode GetOrAddChild(ExpressionKey key, Func<SelectionNode> create)
     {
-        if (!_children.TryGetValue(key, out var child))
+        if (!_byKey.TryGetValue(key, out var child))
         {
             child = create();
-            _children[key] = child;
+            _byKey[key] = child;
+            _children.Add(child);
+            _dispatch = null;
         }
 
         return child;
     }
 
-    public void Assert(Session session, Fact fact)
+    /// <summary>
+    /// After the last rule is added: groups children that compare the same value with different literals (see
+    /// <see cref="AlphaComparison"/>), here and below, so a fact computes the value once per group.
+    /// </summary>
+    public void Freeze()
     {
-        if (!Accepts(session, fact))
+        if (_children.Count >= AlphaDispatch.MinGroup)
         {
-            return;
+            var groups = new Dictionary<(ExpressionKey Value, CompareOp Op), List<int>>();
+            for (var i = 0; i < _children.Count; i++)
+            {
+                if (_children[i].Comparison is { } c)
+                {
+                    var key = (new ExpressionKey(c.Value), c.Op);
+                    if (!groups.TryGetValue(key, out var positions))
+                    {
+                        groups[key] = positions = [];
+                    }
+
+                    positions.Add(i);
+                }
+            }
+
+            var dispatch = new List<AlphaDispatch>();
+            foreach (var positions in groups.Values.Where(p => p.Count >= AlphaDispatch.MinGroup))
+            {
+                var first = _children[positions[0]].Comparison!;
+                dispatch.Add(AlphaDispatch.Create(first.Value, first.Op, [.. positions.Select(p => _children[p].Comparison!.Constant)], [.. positions]));
+            }
+
+            _dispatch = dispatch.Count > 0 ? [.. dispatch] : null;
         }
 
-        Memory?.Assert(session, fact);
-        foreach (var child in _children.Values)
+        foreach (var child in _children)
         {
-            child.Assert(session, fact);
+            child.Freeze();
+        }
+    }
+
+    public void Assert(Session session, Fact fact)
+    {
+        if (Accepts(session, fact))
+        {
+            AssertAccepted(session, fact);
         }
     }
 
     public void Update(Session session, Fact fact)
     {
-        if (!Accepts(session, fact))
+        if (Accepts(session, fact))
+        {
+            UpdateAccepted(session, fact);
+        }
+        else
         {
             Retract(session, fact);
-            return;
-        }
-
-        Memory?.Update(session, fact);
-        foreach (var child in _children.Values)
-        {
-            child.Update(session, fact);
         }
     }
 
     public void Retract(Session session, Fact fact)
     {
         Memory?.Retract(session, fact);
-        foreach (var child in _children.Values)
+        foreach (var child in _children)
         {
             child.Retract(session, fact);
         }
     }
 
     protected abstract bool Accepts(Session session, Fact fact);
+
+    private void AssertAccepted(Session session, Fact fact)
+    {
+        Memory?.Assert(session, fact);
+        var children = _children;
+        if (_dispatch is null)
+        {
+            foreach (var child in children)
+            {
+                child.Assert(session, fact);
+            }
+
+            return;
+        }
+
+        var states = children.Count <= 1024 ? stackalloc byte[children.Count] : new byte[children.Count];
+        Dispatch(fact, states);
+        for (var i = 0; i < children.Count; i++)
+        {
+            switch (states[i])
+            {
+                case AlphaDispatch.Unknown:
+                    children[i].Assert(session, fact);
+                    break;
+                case AlphaDispatch.Pass:
+                    children[i].AssertAccepted(session, fact);
+                    break;
+            }
+        }
+    }
+
+    private void UpdateAccepted(Session session, Fact fact)
+    {
+        Memory?.Update(session, fact);
+        var children = _children;
+        if (_dispatch is null)
+        {
+            foreach (var child in children)
+            {
+                child.Update(session, fact);
+            }
+
+            return;
+        }
+
+        var states = children.Count <= 1024 ? stackalloc byte[children.Count] : new byte[children.Count];
+        Dispatch(fact, states);
+        for (var i = 0; i < children.Count; i++)
+        {
+            switch (states[i])
+            {
+                case AlphaDispatch.Unknown:
+                    children[i].Update(session, fact);
+                    break;
+                case AlphaDispatch.Pass:
+                    children[i].UpdateAccepted(session, fact);
+                    break;
+                default:
+                    children[i].Retract(session, fact);
+                    break;
+            }
+        }
+    }
+
+    private void Dispatch(Fact fact, Span<byte> states)
+    {
+        foreach (var group in _dispatch!)
+        {
+            group.Evaluate(fact.Object, states);
+        }
+    }
 }
 
 internal sealed class TypeNode(Type type) : AlphaNode
@@ -72,25 +182,32 @@ internal sealed class TypeNode(Type type) : AlphaNode
     protected override bool Accepts(Session session, Fact fact) => true;
 }
 
-internal sealed class SelectionNode(CompiledExpression condition) : AlphaNode
+internal sealed class SelectionNode(CompiledExpression condition, AlphaComparison? comparison) : AlphaNode
 {
     public CompiledExpression Condition { get; } = condition;
+
+    /// <summary>The condition as a literal comparison, when it is one (see <see cref="AlphaDispatch"/>).</summary>
+    public AlphaComparison? Comparison { get; } = comparison;
 
     protected override bool Accepts(Session session, Fact fact) =>
         session.Test1(Condition, fact.Object, Rules);
 }
 
-/// <summary>Facts that passed an alpha path; feeds the right input of beta nodes. Its memory (a set of facts) lives in the session's shared node memory.</summary>
-internal sealed class AlphaMemoryNode(int memoryIndex)
+/// <summary>
+/// Facts that passed an alpha path; feeds the right input of beta nodes. Which facts it holds is marked on the facts
+/// themselves (a bit per alpha memory, <paramref name="alphaIndex"/>), so the memory costs a session nothing.
+/// </summary>
+internal sealed class AlphaMemoryNode(int memoryIndex, int alphaIndex)
 {
     public int MemoryIndex { get; } = memoryIndex;
+
+    public int AlphaIndex { get; } = alphaIndex;
 
     public List<IRightSink> Sinks { get; } = [];
 
     public void Assert(Session session, Fact fact)
     {
-        session.NodeMemorySlot(MemoryIndex, fact, out var exists);
-        if (exists)
+        if (!fact.AddToAlpha(AlphaIndex))
         {
             Update(session, fact);
             return;
@@ -104,7 +221,7 @@ internal sealed class AlphaMemoryNode(int memoryIndex)
 
     public void Update(Session session, Fact fact)
     {
-        if (!session.NodeMemoryTryGet(MemoryIndex, fact, out _))
+        if (!fact.InAlpha(AlphaIndex))
         {
             Assert(session, fact);
             return;
@@ -118,7 +235,7 @@ internal sealed class AlphaMemoryNode(int memoryIndex)
 
     public void Retract(Session session, Fact fact)
     {
-        if (!session.NodeMemoryRemove(MemoryIndex, fact, out _))
+        if (!fact.RemoveFromAlpha(AlphaIndex))
         {
             return;
         }

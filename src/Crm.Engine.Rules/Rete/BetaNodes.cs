@@ -108,11 +108,13 @@ internal sealed class MatchMemory(IEqualityComparer<object>? comparer)
 /// Base of join, not and exists: keeps, for every left token, the set of right facts it matches. With an
 /// equality key both sides are hash-indexed, so a change only meets the tokens/facts sharing its key.
 /// </summary>
-internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<BoundExpression> conditions) : ILeftSink, IRightSink
+internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IReadOnlyList<BoundExpression> conditions) : ILeftSink, IRightSink
 {
+    // Hashed nodes keep a token's entry on the token and a fact's entry on the fact (see Token, Fact): only their key
+    // groups are enumerated. Nodes without a key scan a whole side, so they keep both sides in ordered dictionaries.
     public ILeftSink Next { get; set; } = null!;
 
-    protected int MemoryIndex => memoryIndex;
+    protected int StateId => stateId;
 
     /// <summary>Whether both memories are hash-indexed by an equality key (tests and diagnostics).</summary>
     public bool IsHashed => key is not null;
@@ -141,14 +143,14 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
             }
         }
 
-        m.Left[token] = e;
+        AddLeft(session, m, e);
         OnLeftAssert(session, m, e);
     }
 
     public void LeftUpdate(Session session, Token token)
     {
         var m = Memory(session);
-        if (!m.Left.TryGetValue(token, out var e))
+        if (!TryGetLeft(session, m, token, out var e))
         {
             LeftAssert(session, token);
             return;
@@ -203,7 +205,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     public void LeftRetract(Session session, Token token)
     {
         var m = Memory(session);
-        if (!m.Left.Remove(token, out var e))
+        if (!RemoveLeft(session, m, token, out var e))
         {
             return;
         }
@@ -221,7 +223,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     public virtual void RightAssert(Session session, Fact fact)
     {
         var m = Memory(session);
-        if (m.Right.ContainsKey(fact))
+        if (TryGetRight(m, fact, out _))
         {
             RightUpdate(session, fact);
             return;
@@ -229,7 +231,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
 
         var r = new RightEntry(fact);
         IndexRight(session, m, r);
-        m.Right[fact] = r;
+        AddRight(session, m, r);
         if (key is null)
         {
             foreach (var e in m.Left.Values)
@@ -253,7 +255,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     public virtual void RightUpdate(Session session, Fact fact)
     {
         var m = Memory(session);
-        if (!m.Right.TryGetValue(fact, out var r))
+        if (!TryGetRight(m, fact, out var r))
         {
             RightAssert(session, fact);
             return;
@@ -317,7 +319,7 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     public virtual void RightRetract(Session session, Fact fact)
     {
         var m = Memory(session);
-        if (!m.Right.Remove(fact, out var r))
+        if (!RemoveRight(m, fact, out var r))
         {
             return;
         }
@@ -350,6 +352,78 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
 
     private MatchMemory Memory(Session session) =>
         session.GetMemoryOrNull<MatchMemory>(memoryIndex) ?? session.SetMemory(memoryIndex, new MatchMemory(key?.Comparer));
+
+    private void AddLeft(Session session, MatchMemory m, LeftEntry e)
+    {
+        if (key is null)
+        {
+            m.Left[e.Token] = e;
+        }
+        else
+        {
+            session.TokenStateSet(stateId, e.Token, e);
+        }
+    }
+
+    private bool TryGetLeft(Session session, MatchMemory m, Token token, out LeftEntry e)
+    {
+        if (key is null)
+        {
+            return m.Left.TryGetValue(token, out e!);
+        }
+
+        var found = session.TokenStateTryGet(stateId, token, out var state);
+        e = (LeftEntry)state!;
+        return found;
+    }
+
+    private bool RemoveLeft(Session session, MatchMemory m, Token token, out LeftEntry e)
+    {
+        if (key is null)
+        {
+            return m.Left.Remove(token, out e!);
+        }
+
+        var found = session.TokenStateRemove(stateId, token, out var state);
+        e = (LeftEntry)state!;
+        return found;
+    }
+
+    private void AddRight(Session session, MatchMemory m, RightEntry r)
+    {
+        if (key is null)
+        {
+            m.Right[r.Fact] = r;
+        }
+        else
+        {
+            session.FactStateAdd(stateId, r.Fact, r);
+        }
+    }
+
+    private bool TryGetRight(MatchMemory m, Fact fact, out RightEntry r)
+    {
+        if (key is null)
+        {
+            return m.Right.TryGetValue(fact, out r!);
+        }
+
+        var found = fact.TryGetState(stateId, out var state);
+        r = (RightEntry)state!;
+        return found;
+    }
+
+    private bool RemoveRight(MatchMemory m, Fact fact, out RightEntry r)
+    {
+        if (key is null)
+        {
+            return m.Right.Remove(fact, out r!);
+        }
+
+        var found = fact.RemoveState(stateId, out var state);
+        r = (RightEntry)state!;
+        return found;
+    }
 
     private void TryPairOnLeftAssert(Session session, LeftEntry e, RightEntry r)
     {
@@ -426,12 +500,12 @@ internal abstract class MatchNode(int memoryIndex, JoinKey? key, IReadOnlyList<B
     }
 }
 
-internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<BoundExpression> conditions, bool isRoot = false) : MatchNode(memoryIndex, key, conditions)
+internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IReadOnlyList<BoundExpression> conditions, bool isRoot = false) : MatchNode(memoryIndex, stateId, key, conditions)
 {
     /// <summary>
     /// First node of a branch without join conditions: its only left token is the empty one (present from session
     /// creation, never updated or retracted), so every right fact simply extends it. Such a node needs no left memory,
-    /// no seeding when a session is created, and only a fact → child token map.
+    /// no seeding when a session is created, and only each fact's child token (kept on the fact).
     /// </summary>
     public bool IsRoot { get; } = isRoot && key is null && conditions.Count == 0;
 
@@ -451,31 +525,25 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
             return;
         }
 
-        ref var slot = ref session.NodeMemorySlot(MemoryIndex, fact, out var exists);
+        // The alpha memory passes each fact on once (an update of a held fact arrives as RightUpdate).
+        if (fact.TryGetState(StateId, out _))
+        {
+            RightUpdate(session, fact);
+            return;
+        }
+
         if (Next is TerminalNode terminal)
         {
-            // One-fact rule: the slot holds the activation itself (its token is the activation's).
-            if (exists)
-            {
-                TerminalNode.Updated(session, (Activation)slot!);
-                return;
-            }
-
-            var activation = terminal.Create(Token.Empty.Extend(fact));
-            slot = activation;
+            // One-fact rule: the fact holds the activation itself, whose token is the fact's shared one-fact token.
+            var activation = terminal.Create(fact.RootToken);
+            session.FactStateAdd(StateId, fact, activation);
             TerminalNode.Created(session, activation);
             return;
         }
 
-        if (exists)
-        {
-            Next.LeftUpdate(session, (Token)slot!);
-            return;
-        }
-
-        var child = Token.Empty.Extend(fact);
-        slot = child;
-        Next.LeftAssert(session, child);
+        var token = Token.Empty.Extend(fact);
+        session.FactStateAdd(StateId, fact, token);
+        Next.LeftAssert(session, token);
     }
 
     public override void RightUpdate(Session session, Fact fact)
@@ -486,7 +554,7 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
             return;
         }
 
-        if (session.NodeMemoryTryGet(MemoryIndex, fact, out var child))
+        if (fact.TryGetState(StateId, out var child))
         {
             if (child is Activation activation)
             {
@@ -511,7 +579,7 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
             return;
         }
 
-        if (session.NodeMemoryRemove(MemoryIndex, fact, out var child))
+        if (fact.RemoveState(StateId, out var child))
         {
             if (child is Activation activation)
             {
@@ -606,7 +674,7 @@ internal sealed class JoinNode(int memoryIndex, JoinKey? key, IReadOnlyList<Boun
 }
 
 /// <summary>Not (<paramref name="negated"/>) or exists: passes the left token on while no (some) right fact matches it.</summary>
-internal sealed class ExistenceNode(int memoryIndex, JoinKey? key, IReadOnlyList<BoundExpression> conditions, bool negated) : MatchNode(memoryIndex, key, conditions)
+internal sealed class ExistenceNode(int memoryIndex, int stateId, JoinKey? key, IReadOnlyList<BoundExpression> conditions, bool negated) : MatchNode(memoryIndex, stateId, key, conditions)
 {
     protected override void OnLeftAssert(Session session, MatchMemory m, LeftEntry e)
     {

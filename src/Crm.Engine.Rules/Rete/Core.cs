@@ -3,9 +3,23 @@ using Crm.Engine.Rules.RuleModel;
 
 namespace Crm.Engine.Rules.Rete;
 
-/// <summary>A working-memory entry (or a synthetic value: aggregate result, binding). Reference identity; the object may be replaced by an update.</summary>
+/// <summary>
+/// A working-memory entry (or a synthetic value: aggregate result, binding). Reference identity; the object may be
+/// replaced by an update. A fact carries the session's per-node state about itself — which alpha memories hold it and
+/// what root joins and hashed joins keep for it — so a session needs no dictionary keyed by fact for those.
+/// </summary>
 internal sealed class Fact(long id, object? value)
 {
+    // Alpha memory membership by AlphaMemoryNode.AlphaIndex: the first 64 inline, the rest in words allocated on use.
+    private ulong _alpha;
+    private ulong[]? _alphaMore;
+
+    // Per-node state (root join: child token or activation; hashed join: right entry): the first inline, the others
+    // in a list. Looked up only on update and retract; never enumerated, so order does not matter.
+    private int _stateNode = -1;
+    private object? _state;
+    private NodeStates? _states;
+
     public long Id { get; } = id;
 
     public object? Object { get; set; } = value;
@@ -13,6 +27,120 @@ internal sealed class Fact(long id, object? value)
     public Activation? Source { get; set; }
 
     public object? LinkedKey { get; set; }
+
+    /// <summary>
+    /// The one-fact token of this fact, shared by the activations of every one-fact rule it matches (they keep no
+    /// state on it: their activations live in the fact's node states). Made on first use.
+    /// </summary>
+    public Token RootToken => _rootToken ??= Token.Empty.Extend(this);
+
+    private Token? _rootToken;
+
+    /// <summary>Marks the fact as held by an alpha memory; returns false when it already was.</summary>
+    public bool AddToAlpha(int index)
+    {
+        if (index < 64)
+        {
+            var bit = 1UL << index;
+            var had = (_alpha & bit) != 0;
+            _alpha |= bit;
+            return !had;
+        }
+
+        var word = (index >> 6) - 1;
+        if (_alphaMore is null || word >= _alphaMore.Length)
+        {
+            Array.Resize(ref _alphaMore, Math.Max(word + 1, (_alphaMore?.Length ?? 0) * 2));
+        }
+
+        var more = 1UL << (index & 63);
+        var present = (_alphaMore[word] & more) != 0;
+        _alphaMore[word] |= more;
+        return !present;
+    }
+
+    public bool InAlpha(int index)
+    {
+        if (index < 64)
+        {
+            return (_alpha & (1UL << index)) != 0;
+        }
+
+        var word = (index >> 6) - 1;
+        return _alphaMore is not null && word < _alphaMore.Length && (_alphaMore[word] & (1UL << (index & 63))) != 0;
+    }
+
+    /// <summary>Unmarks the fact from an alpha memory; returns false when it was not held.</summary>
+    public bool RemoveFromAlpha(int index)
+    {
+        if (!InAlpha(index))
+        {
+            return false;
+        }
+
+        if (index < 64)
+        {
+            _alpha &= ~(1UL << index);
+        }
+        else
+        {
+            _alphaMore![(index >> 6) - 1] &= ~(1UL << (index & 63));
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds the state a node keeps for this fact (the node must not have one yet).</summary>
+    public void AddState(int node, object? state, int capacityHint)
+    {
+        if (_stateNode < 0)
+        {
+            _stateNode = node;
+            _state = state;
+            return;
+        }
+
+        (_states ??= new NodeStates(capacityHint)).Add(node, state);
+    }
+
+    public bool TryGetState(int node, out object? state)
+    {
+        if (_stateNode == node)
+        {
+            state = _state;
+            return true;
+        }
+
+        if (_states is not null)
+        {
+            return _states.TryGet(node, out state);
+        }
+
+        state = null;
+        return false;
+    }
+
+    public bool RemoveState(int node, out object? state)
+    {
+        if (_stateNode == node)
+        {
+            state = _state;
+            _stateNode = -1;
+            _state = null;
+            return true;
+        }
+
+        if (_states is not null)
+        {
+            return _states.Remove(node, out state);
+        }
+
+        state = null;
+        return false;
+    }
+
+    /// <summary>How many node states the fact holds (the session learns list capacities from it).</summary>
+    public int StateCount => (_stateNode >= 0 ? 1 : 0) + (_states?.Count ?? 0);
 
     // Deterministic hashing keeps iteration orders (and so activation recency ties) stable between runs.
     public override int GetHashCode() => Id.GetHashCode();
@@ -22,30 +150,149 @@ internal sealed class Fact(long id, object? value)
     public override string ToString() => $"#{Id}:{Object}";
 }
 
-/// <summary>A partial match: one slot per declaration bound so far in a branch.</summary>
+/// <summary>Node states of a fact beyond the first: a list searched linearly while short, through an index when long.</summary>
+internal sealed class NodeStates(int capacity)
+{
+    private const int IndexThreshold = 16;
+
+    private (int Node, object? State)[] _items = new (int, object?)[Math.Max(capacity, 2)];
+    private Dictionary<int, int>? _index;
+
+    public int Count { get; private set; }
+
+    public void Add(int node, object? state)
+    {
+        if (Count == _items.Length)
+        {
+            Array.Resize(ref _items, Count * 2);
+        }
+
+        _items[Count] = (node, state);
+        _index?.Add(node, Count);
+        Count++;
+    }
+
+    public bool TryGet(int node, out object? state)
+    {
+        var i = IndexOf(node);
+        state = i >= 0 ? _items[i].State : null;
+        return i >= 0;
+    }
+
+    public bool Remove(int node, out object? state)
+    {
+        var i = IndexOf(node);
+        if (i < 0)
+        {
+            state = null;
+            return false;
+        }
+
+        state = _items[i].State;
+        var last = --Count;
+        _index?.Remove(node);
+        if (i != last)
+        {
+            _items[i] = _items[last];
+            if (_index is not null)
+            {
+                _index[_items[i].Node] = i;
+            }
+        }
+
+        _items[last] = default;
+        return true;
+    }
+
+    private int IndexOf(int node)
+    {
+        if (_index is null && Count > IndexThreshold)
+        {
+            _index = new Dictionary<int, int>(Count);
+            for (var i = 0; i < Count; i++)
+            {
+                _index[_items[i].Node] = i;
+            }
+        }
+
+        if (_index is not null)
+        {
+            return _index.TryGetValue(node, out var found) ? found : -1;
+        }
+
+        for (var i = 0; i < Count; i++)
+        {
+            if (_items[i].Node == node)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
+
+/// <summary>
+/// A partial match: the facts bound so far in a branch, one per declaration, as a chain from the newest back to the
+/// empty token (one allocation per extension). A token also carries the state of one node that keeps an entry for
+/// it (its terminal's activation, or a join's left entry); further nodes keep theirs in the session.
+/// </summary>
 internal sealed class Token
 {
-    public static readonly Token Empty = new([], 0);
+    public static readonly Token Empty = new(null, null, 0, 0);
 
     // Tokens are compared by reference but hashed from their facts' ids: a stored hash costs nothing to read, where
     // the runtime's identity hash takes a slow path (and a GC transition) the first time each new token is hashed.
     private readonly int _hash;
+    private readonly Token? _parent;
+    private readonly Fact? _fact;
 
-    private Token(Fact?[] facts, int hash)
+    private Token(Token? parent, Fact? fact, int length, int hash)
     {
-        Facts = facts;
+        _parent = parent;
+        _fact = fact;
+        Length = length;
         _hash = hash;
     }
 
-    public Fact?[] Facts { get; }
+    /// <summary>Number of facts bound.</summary>
+    public int Length { get; }
 
-    public Token Extend(Fact fact)
+    /// <summary>The node whose state <see cref="State"/> is, or -1.</summary>
+    public int StateNode { get; set; } = -1;
+
+    public object? State { get; set; }
+
+    /// <summary>The facts in declaration order (diagnostics; the hot path reads <see cref="FactAt"/>).</summary>
+    public Fact?[] Facts
     {
-        var facts = new Fact?[Facts.Length + 1];
-        Facts.CopyTo(facts, 0);
-        facts[^1] = fact;
-        return new Token(facts, unchecked((int)BitOperations.RotateLeft((uint)_hash, 7) ^ (fact.GetHashCode() * -1640531535)));
+        get
+        {
+            var facts = new Fact?[Length];
+            var t = this;
+            for (var i = Length - 1; i >= 0; i--)
+            {
+                facts[i] = t._fact;
+                t = t._parent!;
+            }
+
+            return facts;
+        }
     }
+
+    public Fact? FactAt(int index)
+    {
+        var t = this;
+        for (var n = Length - 1 - index; n > 0; n--)
+        {
+            t = t._parent!;
+        }
+
+        return t._fact;
+    }
+
+    public Token Extend(Fact fact) =>
+        new(this, fact, Length + 1, unchecked((int)BitOperations.RotateLeft((uint)_hash, 7) ^ (fact.GetHashCode() * -1640531535)));
 
     public override int GetHashCode() => _hash;
 
@@ -105,7 +352,7 @@ internal sealed class BoundExpression(CompiledExpression expression, int[] slots
             ? session.Test1(Expression, Arg(token, candidate, 0), Rules)
             : session.Test(Expression, Args(token, candidate), Rules);
 
-    private object? Arg(Token token, object? candidate, int i) => slots[i] < 0 ? candidate : token.Facts[slots[i]]?.Object;
+    private object? Arg(Token token, object? candidate, int i) => slots[i] < 0 ? candidate : token.FactAt(slots[i])?.Object;
 
     private object?[] Args(Token token, object? candidate)
     {

@@ -53,6 +53,9 @@ internal sealed class CompiledRule(IRuleDefinition definition, int index)
 {
     public IRuleDefinition Definition { get; } = definition;
 
+    /// <summary>The rule's priority, read once.</summary>
+    public int Priority { get; } = definition.Priority;
+
     /// <summary>Position in <see cref="ReteNetwork.Rules"/>.</summary>
     public int Index { get; } = index;
 
@@ -79,6 +82,12 @@ internal sealed class ReteNetwork(IReadOnlyList<TypeNode> typeNodes, IReadOnlyLi
     /// fired (capped), so typical sessions do not regrow it. Written racily by many sessions; any value is correct.
     /// </summary>
     public int NodeMemoryCapacity { get; set; }
+
+    /// <summary>Initial capacity of a session's agenda: the most activations earlier sessions queued (capped), learnt as <see cref="NodeMemoryCapacity"/>.</summary>
+    public int AgendaCapacity { get; set; }
+
+    /// <summary>Initial capacity of a fact's list of node states: the most a fact has reached (capped), learnt as <see cref="NodeMemoryCapacity"/>.</summary>
+    public int FactStateCapacity { get; set; }
 
     /// <summary>First nodes of the branches that must see the empty token when a session starts (root joins need not).</summary>
     public ILeftSink[] Seeds { get; } = [.. rules.SelectMany(r => r.Branches).Select(b => b.First).Where(f => f is not JoinNode { IsRoot: true })];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Linq.Expressions;
 using Crm.Engine.Rules.Diagnostics;
@@ -34,19 +35,23 @@ internal sealed class Session : ISession, IAgenda
     public static readonly object Failed = new();
 
     private const int MaxNodeMemoryCapacity = 4096;
+    private const int FirstFirings = 32;
 
     private readonly ReteNetwork _network;
     private readonly object?[] _memories;
-    private readonly Dictionary<NodeKey, object?> _nodeMemory;
+    private Dictionary<NodeKey, object?>? _nodeMemory;
     private readonly Dictionary<object, Fact> _facts = new(FactIdentityComparer.Instance);
-    private readonly AgendaQueue _agenda = new();
-    private readonly List<IAgendaFilter> _filters = [];
-    private readonly Dictionary<IRuleDefinition, List<IAgendaFilter>> _ruleFilters = [];
-    private readonly Queue<Action> _deferred = new();
-    private readonly List<FiringRecord> _firings = [];
-    private readonly EventAggregator _events;
+    private readonly AgendaQueue _agenda;
+    private readonly EventAggregator _factoryEvents;
+
+    // Created on first use: most sessions have no filters, defer nothing, trace nothing and subscribe to nothing.
+    private List<IAgendaFilter>? _filters;
+    private Dictionary<IRuleDefinition, List<IAgendaFilter>>? _ruleFilters;
+    private Queue<Action>? _deferred;
+    private List<FiringRecord>? _firings;
+    private EventAggregator? _sessionEvents;
     private AgendaContext? _agendaContext;
-    private RuleCount[]? _perRule;
+    private ActionContext? _context;
     private bool _firing;
     private long _factIds;
     private long _syntheticIds;
@@ -58,8 +63,8 @@ internal sealed class Session : ISession, IAgenda
     {
         _network = network;
         _memories = network.MemoryCount == 0 ? [] : new object?[network.MemoryCount];
-        _nodeMemory = new(network.NodeMemoryCapacity);
-        _events = new EventAggregator(factoryEvents);
+        _factoryEvents = factoryEvents;
+        _agenda = new AgendaQueue(network.AgendaCapacity);
         DependencyResolver = resolver;
         ActionInterceptor = interceptor;
         if (network.Seeds.Length > 0)
@@ -76,7 +81,11 @@ internal sealed class Session : ISession, IAgenda
 
     public IAgenda Agenda => this;
 
-    public IEventProvider Events => _events;
+    public IEventProvider Events => _sessionEvents ??= new EventAggregator(_factoryEvents);
+
+    // Where events are raised: the session's own aggregator (which forwards to the factory's), or the factory's alone
+    // while nobody asked for the session's.
+    private EventAggregator Raise => _sessionEvents ?? _factoryEvents;
 
     public IDependencyResolver DependencyResolver { get; set; }
 
@@ -86,7 +95,7 @@ internal sealed class Session : ISession, IAgenda
 
     public bool TracingEnabled { get; set; }
 
-    public IReadOnlyList<FiringRecord> Firings => _firings;
+    public IReadOnlyList<FiringRecord> Firings => _firings ?? (IReadOnlyList<FiringRecord>)[];
 
     public bool IsEmpty => _agenda.Count == 0;
 
@@ -95,17 +104,94 @@ internal sealed class Session : ISession, IAgenda
     public T GetMemory<T>(int index)
         where T : class, new() => (T)(_memories[index] ??= new T());
 
-    // Memories of alpha memories (fact sets), root joins (fact → token) and terminals (token → activation) share one
-    // dictionary, so a session allocates nothing for the nodes a fact never reaches. None of them is ever enumerated.
-    // The returned reference is valid only until the shared node memory next changes.
+    // State a node keeps per fact or token that is not on the fact or token itself (see Fact and Token) lives in one
+    // shared dictionary, created on first use, so a session allocates nothing for the nodes a fact never reaches. It
+    // is never enumerated. The returned reference is valid only until the shared node memory next changes.
     public ref object? NodeMemorySlot(int node, object item, out bool exists) =>
-        ref CollectionsMarshal.GetValueRefOrAddDefault(_nodeMemory, new NodeKey(node, item), out exists);
+        ref CollectionsMarshal.GetValueRefOrAddDefault(_nodeMemory ??= new(_network.NodeMemoryCapacity), new NodeKey(node, item), out exists);
 
-    public bool NodeMemoryTryGet(int node, object item, out object? value) => _nodeMemory.TryGetValue(new NodeKey(node, item), out value);
+    public bool NodeMemoryTryGet(int node, object item, out object? value)
+    {
+        if (_nodeMemory is null)
+        {
+            value = null;
+            return false;
+        }
 
-    public void NodeMemorySet(int node, object item, object? value) => _nodeMemory[new NodeKey(node, item)] = value;
+        return _nodeMemory.TryGetValue(new NodeKey(node, item), out value);
+    }
 
-    public bool NodeMemoryRemove(int node, object item, out object? value) => _nodeMemory.Remove(new NodeKey(node, item), out value);
+    public void NodeMemorySet(int node, object item, object? value) => (_nodeMemory ??= new(_network.NodeMemoryCapacity))[new NodeKey(node, item)] = value;
+
+    public bool NodeMemoryRemove(int node, object item, out object? value)
+    {
+        if (_nodeMemory is null)
+        {
+            value = null;
+            return false;
+        }
+
+        return _nodeMemory.Remove(new NodeKey(node, item), out value);
+    }
+
+    // ---- per-token state: on the token when it has room (the usual case: one node keeps state for a token), else in the node memory ----
+    public void TokenStateSet(int node, Token token, object state)
+    {
+        if (token.StateNode == node || (token.StateNode < 0 && !ReferenceEquals(token, Token.Empty)))
+        {
+            if (token.StateNode < 0 && _nodeMemory is { Count: > 0 })
+            {
+                // The node may have kept this token's state here while another node held the token's slot.
+                _nodeMemory.Remove(new NodeKey(node, token));
+            }
+
+            token.StateNode = node;
+            token.State = state;
+            return;
+        }
+
+        NodeMemorySet(node, token, state);
+    }
+
+    public bool TokenStateTryGet(int node, Token token, out object? state)
+    {
+        if (token.StateNode == node)
+        {
+            state = token.State;
+            return true;
+        }
+
+        return NodeMemoryTryGet(node, token, out state);
+    }
+
+    public bool TokenStateRemove(int node, Token token, out object? state)
+    {
+        if (token.StateNode == node)
+        {
+            state = token.State;
+            token.StateNode = -1;
+            token.State = null;
+            return true;
+        }
+
+        return NodeMemoryRemove(node, token, out state);
+    }
+
+    // ---- per-fact state: on the fact (see Fact) ----
+    public void FactStateAdd(int node, Fact fact, object state)
+    {
+        fact.AddState(node, state, _network.FactStateCapacity);
+    }
+
+    /// <summary>Records how many node states a fact reached, so later facts' lists start large enough.</summary>
+    private void LearnFactStates(Fact fact)
+    {
+        var count = fact.StateCount;
+        if (count > _network.FactStateCapacity)
+        {
+            _network.FactStateCapacity = Math.Min(count, MaxNodeMemoryCapacity);
+        }
+    }
 
     public T? GetMemoryOrNull<T>(int index)
         where T : class => (T?)_memories[index];
@@ -199,7 +285,7 @@ internal sealed class Session : ISession, IAgenda
     {
         var facts = args.ToArray();
         var handler = new LhsExpressionErrorEventArgs(e, expression.Lambda, args, rules, facts);
-        _events.LhsExpressionFailed(this, handler);
+        Raise.LhsExpressionFailed(this, handler);
         if (handler.IsHandled)
         {
             return Failed;
@@ -216,7 +302,12 @@ internal sealed class Session : ISession, IAgenda
     public void Insert(object fact)
     {
         ArgumentNullException.ThrowIfNull(fact);
-        InsertAll([fact]);
+        if (_facts.ContainsKey(fact))
+        {
+            throw new ArgumentException($"Fact for insert already exists: {fact}.", nameof(fact));
+        }
+
+        DoInsert(fact, null, null);
     }
 
     public void InsertAll(IEnumerable<object> facts)
@@ -323,7 +414,7 @@ internal sealed class Session : ISession, IAgenda
 
     internal void DoInsert(object value, Activation? source, object? linkedKey)
     {
-        _events.FactInserting(this, value);
+        Raise.FactInserting(this, value);
         var fact = new Fact(++_factIds, value) { Source = source, LinkedKey = linkedKey };
         _facts.Add(value, fact);
         _depth++;
@@ -339,13 +430,14 @@ internal sealed class Session : ISession, IAgenda
             _depth--;
         }
 
+        LearnFactStates(fact);
         RunDeferred();
-        _events.FactInserted(this, value);
+        Raise.FactInserted(this, value);
     }
 
     internal void DoUpdate(object value)
     {
-        _events.FactUpdating(this, value);
+        Raise.FactUpdating(this, value);
         var fact = _facts[value];
         if (!ReferenceEquals(fact.Object, value))
         {
@@ -369,15 +461,19 @@ internal sealed class Session : ISession, IAgenda
         }
 
         RunDeferred();
-        _events.FactUpdated(this, value);
+        Raise.FactUpdated(this, value);
     }
 
     internal void DoRetract(object value)
     {
         var fact = _facts[value];
-        _events.FactRetracting(this, fact.Object!);
+        Raise.FactRetracting(this, fact.Object!);
         _facts.Remove(value);
-        fact.Source?.Linked.Remove(fact.LinkedKey!);
+        if (fact.Source is { HasLinked: true } source)
+        {
+            source.Linked.Remove(fact.LinkedKey!);
+        }
+
         _depth++;
         try
         {
@@ -392,7 +488,7 @@ internal sealed class Session : ISession, IAgenda
         }
 
         RunDeferred();
-        _events.FactRetracted(this, fact.Object!);
+        Raise.FactRetracted(this, fact.Object!);
     }
 
     private static List<object> Distinct(IEnumerable<object> facts)
@@ -428,7 +524,7 @@ internal sealed class Session : ISession, IAgenda
     {
         if (_depth == 0)
         {
-            while (_deferred.TryDequeue(out var next))
+            while (_deferred is not null && _deferred.TryDequeue(out var next))
             {
                 next();
             }
@@ -436,16 +532,16 @@ internal sealed class Session : ISession, IAgenda
     }
 
     // ---- agenda ----
-    public static Activation CreateActivation(CompiledBranch branch, Token token) =>
-        new(branch.Rule.Definition, ActionTrigger.Activated) { Branch = branch, Token = token };
+    public static Activation CreateActivation(CompiledBranch branch, Token token) => new(branch, token);
 
     public static IFactMatch[] Matches(CompiledBranch branch, Token token)
     {
         var slots = branch.Slots;
+        var facts = token.Facts;
         var matches = new IFactMatch[slots.Count];
         for (var i = 0; i < matches.Length; i++)
         {
-            matches[i] = new FactMatch(slots[i], token.Facts[i]);
+            matches[i] = new FactMatch(slots[i], i < facts.Length ? facts[i] : null);
         }
 
         return matches;
@@ -453,7 +549,7 @@ internal sealed class Session : ISession, IAgenda
 
     public void OnActivationCreated(Activation activation)
     {
-        _events.ActivationCreated(this, activation);
+        Raise.ActivationCreated(this, activation);
         if ((activation.Branch.Rule.Triggers & ActionTrigger.Activated) != 0)
         {
             Enqueue(activation);
@@ -462,7 +558,7 @@ internal sealed class Session : ISession, IAgenda
 
     public void OnActivationUpdated(Activation activation)
     {
-        _events.ActivationUpdated(this, activation);
+        Raise.ActivationUpdated(this, activation);
         if (activation.HasFired)
         {
             if (activation.Rule.Repeatability == RuleRepeatability.NonRepeatable || (activation.Branch.Rule.Triggers & ActionTrigger.Reactivated) == 0
@@ -486,7 +582,7 @@ internal sealed class Session : ISession, IAgenda
             activation.IsQueued = false;
         }
 
-        _events.ActivationDeleted(this, activation);
+        Raise.ActivationDeleted(this, activation);
         if (activation.HasFired && (activation.Branch.Rule.Triggers & ActionTrigger.Deactivated) != 0)
         {
             activation.Trigger = ActionTrigger.Deactivated;
@@ -500,7 +596,7 @@ internal sealed class Session : ISession, IAgenda
             activation.Linked.Clear();
             foreach (var fact in linked)
             {
-                _deferred.Enqueue(() => TryRetract(fact));
+                (_deferred ??= new()).Enqueue(() => TryRetract(fact));
             }
         }
     }
@@ -536,13 +632,13 @@ internal sealed class Session : ISession, IAgenda
             }
         }
 
-        if (_filters.Count == 0 && _ruleFilters.Count == 0)
+        if (_filters is null && _ruleFilters is null)
         {
             return true;
         }
 
         var context = _agendaContext ??= new AgendaContext(this);
-        foreach (var filter in _filters)
+        foreach (var filter in _filters ?? [])
         {
             if (!filter.Accept(context, activation))
             {
@@ -550,7 +646,7 @@ internal sealed class Session : ISession, IAgenda
             }
         }
 
-        if (_ruleFilters.TryGetValue(activation.Rule, out var filters))
+        if (_ruleFilters is not null && _ruleFilters.TryGetValue(activation.Rule, out var filters))
         {
             foreach (var filter in filters)
             {
@@ -571,13 +667,13 @@ internal sealed class Session : ISession, IAgenda
         _agenda.Clear();
     }
 
-    public void AddFilter(IAgendaFilter filter) => _filters.Add(filter ?? throw new ArgumentNullException(nameof(filter)));
+    public void AddFilter(IAgendaFilter filter) => (_filters ??= []).Add(filter ?? throw new ArgumentNullException(nameof(filter)));
 
     public void AddFilter(IRuleDefinition rule, IAgendaFilter filter)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(filter);
-        _ruleFilters.GetOrAdd(rule).Add(filter);
+        (_ruleFilters ??= []).GetOrAdd(rule).Add(filter);
     }
 
     // ---- firing ----
@@ -590,9 +686,14 @@ internal sealed class Session : ISession, IAgenda
     public int Fire(int maxRulesNumber, CancellationToken cancellationToken)
     {
         _halted = false;
-        if (_nodeMemory.Count > _network.NodeMemoryCapacity)
+        if (_nodeMemory is not null && _nodeMemory.Count > _network.NodeMemoryCapacity)
         {
             _network.NodeMemoryCapacity = Math.Min(_nodeMemory.Count, MaxNodeMemoryCapacity);
+        }
+
+        if (_agenda.Count > _network.AgendaCapacity)
+        {
+            _network.AgendaCapacity = Math.Min(_agenda.Count, MaxNodeMemoryCapacity);
         }
 
         var nested = _firing;
@@ -609,60 +710,95 @@ internal sealed class Session : ISession, IAgenda
 
     private int FireLoop(int maxRulesNumber, bool nested, CancellationToken cancellationToken)
     {
-        // Firings per rule in this call (to name the looping rule), indexed by rule; the array is reused between
-        // calls, except by a Fire nested in an action (which counts on its own).
+        // Which rule fired, so the firing-limit error can name the rule that fired most in this call: the first
+        // firings are noted on the stack (most calls fire few activations), then counted per rule in an array
+        // rented for the call (a Fire nested in an action counts on its own).
+        Span<int> first = stackalloc int[FirstFirings];
         RuleCount[]? perRule = null;
         var fired = 0;
-        while (fired < maxRulesNumber && !_halted && !cancellationToken.IsCancellationRequested && _agenda.Count > 0)
+        try
         {
-            var activation = _agenda.Min;
-            if (fired >= MaxFiringsPerFire)
+            while (fired < maxRulesNumber && !_halted && !cancellationToken.IsCancellationRequested && _agenda.Count > 0)
             {
-                // The activation stays queued, so the session remains usable after the limit is raised.
-                throw new RuleFiringLimitExceededException(MostFired(perRule), MaxFiringsPerFire);
-            }
-
-            _agenda.Remove(activation);
-            activation.IsQueued = false;
-            if (perRule is null)
-            {
-                if (nested)
+                var activation = _agenda.Min;
+                if (fired >= MaxFiringsPerFire)
                 {
-                    perRule = new RuleCount[_network.Rules.Count];
+                    // The activation stays queued, so the session remains usable after the limit is raised.
+                    throw new RuleFiringLimitExceededException(MostFired(perRule, first[..Math.Min(fired, FirstFirings)]), MaxFiringsPerFire);
+                }
+
+                _agenda.Remove(activation);
+                activation.IsQueued = false;
+                var rule = activation.Branch.Rule.Index;
+                if (fired < FirstFirings)
+                {
+                    first[fired] = rule;
                 }
                 else
                 {
-                    perRule = _perRule ??= new RuleCount[_network.Rules.Count];
-                    Array.Clear(perRule);
+                    if (perRule is null)
+                    {
+                        perRule = ArrayPool<RuleCount>.Shared.Rent(_network.Rules.Count);
+                        Array.Clear(perRule);
+                        for (var k = 0; k < FirstFirings; k++)
+                        {
+                            Count(perRule, first[k], k);
+                        }
+                    }
+
+                    Count(perRule, rule, fired);
                 }
-            }
 
-            ref var count = ref perRule[activation.Branch.Rule.Index];
-            if (count.Firings++ == 0)
+                FireActivation(activation, nested, cancellationToken);
+                fired++;
+            }
+        }
+        finally
+        {
+            if (perRule is not null)
             {
-                count.First = fired;
+                ArrayPool<RuleCount>.Shared.Return(perRule);
             }
-
-            FireActivation(activation, cancellationToken);
-            fired++;
         }
 
         return fired;
+
+        static void Count(RuleCount[] perRule, int rule, int position)
+        {
+            ref var count = ref perRule[rule];
+            if (count.Firings++ == 0)
+            {
+                count.First = position;
+            }
+        }
     }
 
     public void Halt() => _halted = true;
 
     // The rule fired most often in the current call; on a tie, the one that fired first (as a dictionary in firing order would give).
-    private string MostFired(RuleCount[]? perRule)
+    private string MostFired(RuleCount[]? perRule, ReadOnlySpan<int> first)
     {
         if (perRule is null)
         {
-            // Nothing fired yet (a limit of 0): what the per-rule maximum of an empty count threw.
-            throw new InvalidOperationException("Sequence contains no elements");
+            if (first.IsEmpty)
+            {
+                // Nothing fired yet (a limit of 0): what the per-rule maximum of an empty count threw.
+                throw new InvalidOperationException("Sequence contains no elements");
+            }
+
+            perRule = new RuleCount[_network.Rules.Count];
+            for (var k = 0; k < first.Length; k++)
+            {
+                ref var count = ref perRule[first[k]];
+                if (count.Firings++ == 0)
+                {
+                    count.First = k;
+                }
+            }
         }
 
         var best = -1;
-        for (var i = 0; i < perRule.Length; i++)
+        for (var i = 0; i < _network.Rules.Count; i++)
         {
             var c = perRule[i];
             if (c.Firings > 0 && (best < 0 || c.Firings > perRule[best].Firings || (c.Firings == perRule[best].Firings && c.First < perRule[best].First)))
@@ -674,11 +810,15 @@ internal sealed class Session : ISession, IAgenda
         return _network.Rules[best].Definition.Name;
     }
 
-    private void FireActivation(Activation activation, CancellationToken cancellationToken)
+    private void FireActivation(Activation activation, bool nested, CancellationToken cancellationToken)
     {
-        _events.RuleFiring(this, activation);
+        Raise.RuleFiring(this, activation);
         var trigger = activation.Trigger;
-        var context = new ActionContext(this, activation, cancellationToken);
+
+        // One context serves every firing of an outer Fire call (it is valid while its action runs); a Fire nested
+        // in an action gets its own, so the outer action's context is intact when the nested call returns.
+        var context = nested ? new ActionContext(this) : (_context ??= new ActionContext(this));
+        context.Reset(activation, cancellationToken);
         if (trigger != ActionTrigger.Deactivated)
         {
             activation.HasFired = true;
@@ -687,7 +827,7 @@ internal sealed class Session : ISession, IAgenda
 
         if (TracingEnabled)
         {
-            _firings.Add(new FiringRecord(_firings.Count + 1, activation.Rule.Name, trigger, [.. activation.Facts.Select(f => new KeyValuePair<string, object?>(f.Declaration.Name, f.Value))]));
+            (_firings ??= []).Add(new FiringRecord(_firings.Count + 1, activation.Rule.Name, trigger, [.. activation.Facts.Select(f => new KeyValuePair<string, object?>(f.Declaration.Name, f.Value))]));
         }
 
         var actions = activation.Branch.Actions;
@@ -730,7 +870,7 @@ internal sealed class Session : ISession, IAgenda
             }
         }
 
-        _events.RuleFired(this, activation);
+        Raise.RuleFired(this, activation);
     }
 
     internal object?[] ActionArguments(ActionContext context, Activation activation, CompiledAction action)
@@ -746,7 +886,7 @@ internal sealed class Session : ISession, IAgenda
     }
 
     private object? ActionArgument(Activation activation, ActionArg spec) =>
-        spec.Slot >= 0 ? activation.Token.Facts[spec.Slot]?.Object
+        spec.Slot >= 0 ? activation.Token.FactAt(spec.Slot)?.Object
         : spec.ServiceType is not null ? DependencyResolver.Resolve(new ResolutionContext(this, activation.Rule), spec.ServiceType)
         : spec.Default;
 
@@ -789,7 +929,7 @@ internal sealed class Session : ISession, IAgenda
     private void FailAction(Activation activation, CompiledAction action, object?[] args, Exception e)
     {
         var handler = new RhsExpressionErrorEventArgs(e, action.Expression.Lambda, args, activation);
-        _events.RhsExpressionFailed(this, handler);
+        Raise.RhsExpressionFailed(this, handler);
         if (!handler.IsHandled)
         {
             throw new RuleRhsExpressionEvaluationException(
@@ -844,7 +984,7 @@ internal sealed class Session : ISession, IAgenda
     {
         var rule = _network.Rules.FirstOrDefault(r => r.Definition.Name == ruleName)
             ?? throw new ArgumentException($"No rule named '{ruleName}' in this session.", nameof(ruleName));
-        var firings = _firings.Where(f => f.RuleName == ruleName).ToList();
+        var firings = (_firings ?? []).Where(f => f.RuleName == ruleName).ToList();
         Explaining = true;
         try
         {
@@ -883,15 +1023,24 @@ internal sealed class ActionInvocation(Session session, ActionContext context, A
     public void Invoke() => session.RunAction(activation, action, Args);
 }
 
-internal sealed class ActionContext(Session session, Activation activation, CancellationToken cancellationToken) : IContext
+/// <summary>The context an action receives. Valid while the action runs: the session reuses it for the next firing.</summary>
+internal sealed class ActionContext(Session session) : IContext
 {
-    public IRuleDefinition Rule => activation.Rule;
+    private Activation _activation = null!;
 
-    public IMatch Match => activation;
+    public IRuleDefinition Rule => _activation.Rule;
 
-    public IReadOnlyList<IFactMatch> Facts => activation.Facts;
+    public IMatch Match => _activation;
 
-    public CancellationToken CancellationToken { get; } = cancellationToken;
+    public IReadOnlyList<IFactMatch> Facts => _activation.Facts;
+
+    public CancellationToken CancellationToken { get; private set; }
+
+    public void Reset(Activation current, CancellationToken cancellationToken)
+    {
+        _activation = current;
+        CancellationToken = cancellationToken;
+    }
 
     public void Halt() => session.Halt();
 
@@ -921,17 +1070,17 @@ internal sealed class ActionContext(Session session, Activation activation, Canc
 
     public bool TryRetract(object fact) => session.TryRetract(fact);
 
-    public IEnumerable<object> GetLinkedKeys() => [.. activation.Linked.Keys];
+    public IEnumerable<object> GetLinkedKeys() => _activation.LinkedKeys;
 
-    public object? GetLinked(object key) => activation.Linked.GetValueOrDefault(key);
+    public object? GetLinked(object key) => _activation.LinkedOrNull(key);
 
-    public void InsertLinked(object key, object fact) => session.InsertLinked(activation, key, fact);
+    public void InsertLinked(object key, object fact) => session.InsertLinked(_activation, key, fact);
 
-    public void UpdateLinked(object key, object fact) => session.UpdateLinked(activation, key, fact);
+    public void UpdateLinked(object key, object fact) => session.UpdateLinked(_activation, key, fact);
 
-    public void RetractLinked(object key, object fact) => session.RetractLinked(activation, key, fact);
+    public void RetractLinked(object key, object fact) => session.RetractLinked(_activation, key, fact);
 
-    public object Resolve(Type serviceType) => session.DependencyResolver.Resolve(new ResolutionContextImpl(session, activation.Rule), serviceType);
+    public object Resolve(Type serviceType) => session.DependencyResolver.Resolve(new ResolutionContextImpl(session, _activation.Rule), serviceType);
 
     private sealed class ResolutionContextImpl(ISession session, IRuleDefinition rule) : IResolutionContext
     {

@@ -1,6 +1,6 @@
 namespace Crm.Engine.Rules.Rete;
 
-/// <summary>End of a branch: one activation per complete token, kept in the session's shared node memory.</summary>
+/// <summary>End of a branch: one activation per complete token, kept on the token (or, when the token's state is taken, in the session's node memory).</summary>
 internal sealed class TerminalNode(int nodeId, CompiledBranch branch) : ILeftSink
 {
     public CompiledBranch Branch { get; } = branch;
@@ -8,13 +8,13 @@ internal sealed class TerminalNode(int nodeId, CompiledBranch branch) : ILeftSin
     public void LeftAssert(Session session, Token token)
     {
         var activation = Session.CreateActivation(Branch, token);
-        session.NodeMemorySet(nodeId, token, activation);
+        session.TokenStateSet(nodeId, token, activation);
         session.OnActivationCreated(activation);
     }
 
     public void LeftUpdate(Session session, Token token)
     {
-        if (session.NodeMemoryTryGet(nodeId, token, out var activation))
+        if (session.TokenStateTryGet(nodeId, token, out var activation))
         {
             session.OnActivationUpdated((Activation)activation!);
         }
@@ -38,7 +38,7 @@ internal sealed class TerminalNode(int nodeId, CompiledBranch branch) : ILeftSin
 
     public void LeftRetract(Session session, Token token)
     {
-        if (session.NodeMemoryRemove(nodeId, token, out var activation))
+        if (session.TokenStateRemove(nodeId, token, out var activation))
         {
             session.OnActivationDeleted((Activation)activation!);
         }

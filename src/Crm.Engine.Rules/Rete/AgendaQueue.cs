@@ -1,127 +1,171 @@
 namespace Crm.Engine.Rules.Rete;
 
 /// <summary>
-/// The agenda's priority queue: an indexed binary heap (each queued activation knows its position, so removing one
-/// is O(log n) without a search). The order is total — higher priority first, then the most recent (recency is
-/// unique) — so activations come out exactly as from a sorted set, without a node allocation per insert.
+/// The agenda's queue. Order: higher rule priority first, then the most recently (re)activated first. Every enqueue
+/// is more recent than everything already queued, so within one priority the queue is a stack: an activation is
+/// pushed on top and the top fires next. Each priority level is an array used as a stack; an activation removed from
+/// the middle (its match changed or went away) leaves a hole that is skipped, and holes are squeezed out when the
+/// array would otherwise grow. Adding, taking the next and removing any activation are O(1) and touch no other
+/// activation (a binary heap moved log n activations, each a likely cache miss, per operation).
 /// </summary>
 internal sealed class AgendaQueue(int capacity)
 {
-    private Activation[] _heap = [];
+    // Levels by descending priority; usually one or two.
+    private Level[] _levels = [];
 
     public int Count { get; private set; }
 
-    public Activation Min => _heap[0];
+    /// <summary>The activation that fires next (the agenda must not be empty).</summary>
+    public Activation Min
+    {
+        get
+        {
+            foreach (var level in _levels)
+            {
+                if (level.Live > 0)
+                {
+                    return level.Items[level.Top - 1]!;
+                }
+            }
+
+            throw new InvalidOperationException("The agenda is empty.");
+        }
+    }
 
     public void Add(Activation activation)
     {
-        if (Count == _heap.Length)
-        {
-            Array.Resize(ref _heap, Count == 0 ? Math.Max(4, capacity) : Count * 2);
-        }
-
-        var i = Count++;
-        _heap[i] = activation;
-        activation.QueueIndex = i;
-        SiftUp(i);
+        var level = LevelOf(activation.Priority);
+        level.Push(activation);
+        Count++;
     }
 
     public void Remove(Activation activation)
     {
         var i = activation.QueueIndex;
-        if (i < 0 || i >= Count || !ReferenceEquals(_heap[i], activation))
+        if (i < 0)
         {
             return;
         }
 
+        var level = LevelOf(activation.Priority);
+        if (i >= level.Top || !ReferenceEquals(level.Items[i], activation))
+        {
+            return;
+        }
+
+        level.RemoveAt(i);
         activation.QueueIndex = -1;
-        var last = --Count;
-        if (i != last)
-        {
-            var moved = _heap[last];
-            _heap[i] = moved;
-            moved.QueueIndex = i;
-            _heap[last] = null!;
-            if (i > 0 && Before(moved, _heap[(i - 1) / 2]))
-            {
-                SiftUp(i);
-            }
-            else
-            {
-                SiftDown(i);
-            }
-        }
-        else
-        {
-            _heap[last] = null!;
-        }
+        Count--;
     }
 
     public void Clear()
     {
-        for (var i = 0; i < Count; i++)
+        foreach (var level in _levels)
         {
-            _heap[i].QueueIndex = -1;
-            _heap[i].IsQueued = false;
-            _heap[i] = null!;
+            for (var i = 0; i < level.Top; i++)
+            {
+                if (level.Items[i] is { } activation)
+                {
+                    activation.QueueIndex = -1;
+                    activation.IsQueued = false;
+                    level.Items[i] = null;
+                }
+            }
+
+            level.Top = 0;
+            level.Live = 0;
         }
 
         Count = 0;
     }
 
-    // Higher priority first, then the most recently (re)activated first.
-    private static bool Before(Activation x, Activation y)
+    private Level LevelOf(int priority)
     {
-        return x.Priority != y.Priority ? x.Priority > y.Priority : y.Recency < x.Recency;
-    }
-
-    private void SiftUp(int i)
-    {
-        var item = _heap[i];
-        while (i > 0)
+        var levels = _levels;
+        for (var i = 0; i < levels.Length; i++)
         {
-            var parent = (i - 1) / 2;
-            if (!Before(item, _heap[parent]))
+            if (levels[i].Priority == priority)
             {
-                break;
+                return levels[i];
             }
 
-            _heap[i] = _heap[parent];
-            _heap[i].QueueIndex = i;
-            i = parent;
+            if (levels[i].Priority < priority)
+            {
+                return Insert(i, priority);
+            }
         }
 
-        _heap[i] = item;
-        item.QueueIndex = i;
+        return Insert(levels.Length, priority);
     }
 
-    private void SiftDown(int i)
+    private Level Insert(int at, int priority)
     {
-        var item = _heap[i];
-        while (true)
+        var level = new Level(priority, _levels.Length == 0 ? Math.Max(4, capacity) : 4);
+        var levels = new Level[_levels.Length + 1];
+        Array.Copy(_levels, 0, levels, 0, at);
+        levels[at] = level;
+        Array.Copy(_levels, at, levels, at + 1, _levels.Length - at);
+        _levels = levels;
+        return level;
+    }
+
+    private sealed class Level(int priority, int capacity)
+    {
+        public int Priority { get; } = priority;
+
+        public Activation?[] Items { get; private set; } = new Activation?[capacity];
+
+        /// <summary>One past the highest used position; <c>Items[Top - 1]</c> is live whenever <see cref="Live"/> &gt; 0.</summary>
+        public int Top { get; set; }
+
+        public int Live { get; set; }
+
+        public void Push(Activation activation)
         {
-            var child = (2 * i) + 1;
-            if (child >= Count)
+            if (Top == Items.Length)
             {
-                break;
+                if (Live <= Items.Length / 2)
+                {
+                    Squeeze();
+                }
+                else
+                {
+                    var items = Items;
+                    Array.Resize(ref items, items.Length * 2);
+                    Items = items;
+                }
             }
 
-            if (child + 1 < Count && Before(_heap[child + 1], _heap[child]))
-            {
-                child++;
-            }
-
-            if (!Before(_heap[child], item))
-            {
-                break;
-            }
-
-            _heap[i] = _heap[child];
-            _heap[i].QueueIndex = i;
-            i = child;
+            activation.QueueIndex = Top;
+            Items[Top++] = activation;
+            Live++;
         }
 
-        _heap[i] = item;
-        item.QueueIndex = i;
+        public void RemoveAt(int i)
+        {
+            Items[i] = null;
+            Live--;
+            while (Top > 0 && Items[Top - 1] is null)
+            {
+                Top--;
+            }
+        }
+
+        // Drops the holes, keeping the order (and each activation's position up to date).
+        private void Squeeze()
+        {
+            var n = 0;
+            for (var i = 0; i < Top; i++)
+            {
+                if (Items[i] is { } activation)
+                {
+                    activation.QueueIndex = n;
+                    Items[n++] = activation;
+                }
+            }
+
+            Array.Clear(Items, n, Top - n);
+            Top = n;
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Crm.Engine.Rules.Rete;
 
 /// <summary>Equality join key: left expression over the token, right expression over the candidate fact.</summary>
@@ -48,8 +50,11 @@ internal sealed class RightEntry(Fact fact)
 }
 
 /// <summary>The left tokens and right facts sharing one join key (each side in the order a hash set would give).</summary>
-internal sealed class KeyGroup
+internal sealed class KeyGroup(object key)
 {
+    /// <summary>The key instance the group is stored under.</summary>
+    public object Key { get; } = key;
+
     private Slots<LeftEntry, bool> _left;
     private Slots<RightEntry, bool> _right;
 
@@ -73,14 +78,20 @@ internal sealed class MatchMemory(IEqualityComparer<object>? comparer)
     public KeyGroup? GroupOf(object key) =>
         !ReferenceEquals(key, JoinKey.NoKey) && Groups.TryGetValue(key, out var group) ? group : null;
 
-    public KeyGroup GroupFor(object key)
+    /// <summary>
+    /// The group of a key, created if needed; <paramref name="key"/> becomes the group's own key instance, so an entry
+    /// keeps that one and the key just computed (often a boxed value) is garbage at once instead of one more object
+    /// that lives as long as the entry.
+    /// </summary>
+    public KeyGroup GroupFor(ref object key)
     {
-        if (!Groups.TryGetValue(key, out var group))
+        ref var group = ref CollectionsMarshal.GetValueRefOrAddDefault(Groups, key, out var exists);
+        if (!exists)
         {
-            group = new KeyGroup();
-            Groups[key] = group;
+            group = new KeyGroup(key);
         }
 
+        key = group!.Key;
         return group;
     }
 
@@ -461,11 +472,13 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
     {
         if (key is not null)
         {
-            e.Key = key.LeftKey(session, e.Token);
-            if (!ReferenceEquals(e.Key, JoinKey.NoKey))
+            var k = key.LeftKey(session, e.Token);
+            if (!ReferenceEquals(k, JoinKey.NoKey))
             {
-                m.GroupFor(e.Key).Left.AddNew(e, false);
+                m.GroupFor(ref k).Left.AddNew(e, false);
             }
+
+            e.Key = k;
         }
     }
 
@@ -482,11 +495,13 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
     {
         if (key is not null)
         {
-            r.Key = key.RightKey(session, r.Fact);
-            if (!ReferenceEquals(r.Key, JoinKey.NoKey))
+            var k = key.RightKey(session, r.Fact);
+            if (!ReferenceEquals(k, JoinKey.NoKey))
             {
-                m.GroupFor(r.Key).Right.AddNew(r, false);
+                m.GroupFor(ref k).Right.AddNew(r, false);
             }
+
+            r.Key = k;
         }
     }
 

@@ -13,7 +13,9 @@ internal struct Slots<TKey, TValue>
 {
     private const int IndexThreshold = 8;
 
-    private Slot[]? _slots;
+    // Slot 0 is stored inline (most sets of a join hold one item: no array at all); slots 1.. in _rest[i - 1].
+    private Slot _first;
+    private Slot[]? _rest;
     private int _end;
     private int _free;
     private Dictionary<TKey, int>? _index;
@@ -24,11 +26,21 @@ internal struct Slots<TKey, TValue>
     /// <summary>One past the last slot ever used: iterate <c>0 .. End-1</c> and skip slots whose <see cref="KeyAt"/> is null.</summary>
     public readonly int End => _end;
 
-    public readonly TKey? KeyAt(int slot) => _slots![slot].Key;
+    public readonly TKey? KeyAt(int slot) => slot == 0 ? _first.Key : _rest![slot - 1].Key;
 
-    public readonly TValue ValueAt(int slot) => _slots![slot].Value;
+    public readonly TValue ValueAt(int slot) => slot == 0 ? _first.Value : _rest![slot - 1].Value;
 
-    public readonly void SetValueAt(int slot, TValue value) => _slots![slot].Value = value;
+    public void SetValueAt(int slot, TValue value)
+    {
+        if (slot == 0)
+        {
+            _first.Value = value;
+        }
+        else
+        {
+            _rest![slot - 1].Value = value;
+        }
+    }
 
     /// <summary>The slot holding <paramref name="key"/>, or -1.</summary>
     public readonly int IndexOf(TKey key)
@@ -38,10 +50,20 @@ internal struct Slots<TKey, TValue>
             return _index.TryGetValue(key, out var i) ? i : -1;
         }
 
-        var slots = _slots;
-        for (var i = 0; i < _end; i++)
+        if (_end == 0)
         {
-            if (ReferenceEquals(slots![i].Key, key))
+            return -1;
+        }
+
+        if (ReferenceEquals(_first.Key, key))
+        {
+            return 0;
+        }
+
+        var rest = _rest;
+        for (var i = 1; i < _end; i++)
+        {
+            if (ReferenceEquals(rest![i - 1].Key, key))
             {
                 return i;
             }
@@ -71,23 +93,25 @@ internal struct Slots<TKey, TValue>
         if (_free > 0)
         {
             i = _free - 1;
-            _free = _slots![i].NextFree;
+            _free = i == 0 ? _first.NextFree : _rest![i - 1].NextFree;
         }
         else
         {
-            if (_slots is null)
-            {
-                _slots = new Slot[1];
-            }
-            else if (_end == _slots.Length)
-            {
-                Array.Resize(ref _slots, _end * 2);
-            }
-
             i = _end++;
+            if (i > 0)
+            {
+                if (_rest is null)
+                {
+                    _rest = new Slot[1];
+                }
+                else if (i - 1 == _rest.Length)
+                {
+                    Array.Resize(ref _rest, _rest.Length * 2);
+                }
+            }
         }
 
-        _slots[i] = new Slot { Key = key, Value = value };
+        Set(i, new Slot { Key = key, Value = value });
         Count++;
         if (_index is not null)
         {
@@ -98,7 +122,7 @@ internal struct Slots<TKey, TValue>
             _index = new Dictionary<TKey, int>(_end, ReferenceEqualityComparer.Instance);
             for (var s = 0; s < _end; s++)
             {
-                if (_slots[s].Key is { } k)
+                if (KeyAt(s) is { } k)
                 {
                     _index[k] = s;
                 }
@@ -118,8 +142,8 @@ internal struct Slots<TKey, TValue>
             return false;
         }
 
-        value = _slots![i].Value;
-        _slots[i] = new Slot { NextFree = _free };
+        value = ValueAt(i);
+        Set(i, new Slot { NextFree = _free });
         _free = i + 1;
         Count--;
         _index?.Remove(key);
@@ -135,7 +159,7 @@ internal struct Slots<TKey, TValue>
         var n = 0;
         for (var i = 0; i < _end; i++)
         {
-            if (_slots![i].Key is { } k)
+            if (KeyAt(i) is { } k)
             {
                 items[n++] = k;
             }
@@ -149,13 +173,25 @@ internal struct Slots<TKey, TValue>
     {
         for (var i = 0; i < _end; i++)
         {
-            if (_slots![i].Key is not null)
+            if (KeyAt(i) is not null)
             {
                 return i;
             }
         }
 
         return -1;
+    }
+
+    private void Set(int slot, Slot value)
+    {
+        if (slot == 0)
+        {
+            _first = value;
+        }
+        else
+        {
+            _rest![slot - 1] = value;
+        }
     }
 
     private struct Slot

@@ -21,8 +21,15 @@ internal sealed class ContactNameHandler : IPipelineHandler
 
         var first = Pick(target, context.PreImage, ContactFields.FirstName);
         var last = Pick(target, context.PreImage, ContactFields.LastName);
-        var full = string.Join(' ', new[] { first, last }.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s!.Trim()));
-        target[ContactFields.Name] = full.Length == 0 ? null : full;
+        var hasFirst = !string.IsNullOrWhiteSpace(first);
+        var hasLast = !string.IsNullOrWhiteSpace(last);
+        target[ContactFields.Name] = (hasFirst, hasLast) switch
+        {
+            (true, true) => string.Concat(first!.Trim(), " ", last!.Trim()),
+            (true, false) => first!.Trim(),
+            (false, true) => last!.Trim(),
+            _ => null,
+        };
         return Task.CompletedTask;
     }
 

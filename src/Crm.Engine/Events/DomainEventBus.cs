@@ -13,7 +13,7 @@ namespace Crm.Engine.Events;
 internal sealed partial class DomainEventBus(IServiceProvider services, ILogger<DomainEventBus> logger) : IDomainEventSubscriptions
 {
     private readonly ConcurrentDictionary<Guid, (Type EventType, Func<IDomainEvent, CancellationToken, Task> Handler)> _subscriptions = new();
-    private readonly ConcurrentDictionary<Type, Type[]> _consumerTypes = new();
+    private readonly ConcurrentDictionary<Type, (Type Consumer, Type All)[]> _consumerTypes = new();
 
     public IDisposable Subscribe<TEvent>(Func<TEvent, CancellationToken, Task> handler)
         where TEvent : IDomainEvent
@@ -45,9 +45,10 @@ internal sealed partial class DomainEventBus(IServiceProvider services, ILogger<
         foreach (var domainEvent in events)
         {
             var type = domainEvent.GetType();
-            foreach (var consumerType in ConsumerTypes(type))
+            foreach (var (consumerType, all) in ConsumerTypes(type))
             {
-                foreach (var consumer in provider.GetServices(consumerType))
+                // What GetServices(consumerType) resolves, without making the IEnumerable<> type for every event.
+                foreach (var consumer in (IEnumerable<object?>)provider.GetRequiredService(all))
                 {
                     await InvokeAsync(consumer!, consumerType, domainEvent, cancellationToken).ConfigureAwait(false);
                 }
@@ -70,11 +71,12 @@ internal sealed partial class DomainEventBus(IServiceProvider services, ILogger<
         }
     }
 
-    private Type[] ConsumerTypes(Type eventType) => _consumerTypes.GetOrAdd(eventType, t =>
+    private (Type Consumer, Type All)[] ConsumerTypes(Type eventType) => _consumerTypes.GetOrAdd(eventType, t =>
         [.. new[] { t }.Concat(t.GetInterfaces()).Concat(BaseTypes(t))
             .Where(typeof(IDomainEvent).IsAssignableFrom)
             .Distinct()
-            .Select(e => typeof(IDomainEventConsumer<>).MakeGenericType(e))]);
+            .Select(e => typeof(IDomainEventConsumer<>).MakeGenericType(e))
+            .Select(c => (c, typeof(IEnumerable<>).MakeGenericType(c)))]);
 
     private static IEnumerable<Type> BaseTypes(Type type)
     {

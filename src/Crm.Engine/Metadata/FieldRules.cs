@@ -118,7 +118,7 @@ internal static partial class FieldRules
                     return Fail("format", $"{Show(text)} is not an e-mail address (expected name@domain.tld).");
                 }
 
-                if (field.Type == FieldType.Phone && text.Length > 0 && (!PhoneShape().IsMatch(text) || text.Count(char.IsAsciiDigit) < 3))
+                if (field.Type == FieldType.Phone && text.Length > 0 && (!PhoneShape().IsMatch(text) || CountDigits(text) < 3))
                 {
                     return Fail("format", $"{Show(text)} is not a telephone number (digits, spaces, + - ( ) . / and an optional extension).");
                 }
@@ -325,4 +325,18 @@ internal static partial class FieldRules
 
     [GeneratedRegex(@"[+-]\d\d:?\d\d$")]
     private static partial Regex OffsetSuffix();
+
+    private static int CountDigits(string text)
+    {
+        var digits = 0;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                digits++;
+            }
+        }
+
+        return digits;
+    }
 }

@@ -11,10 +11,19 @@ namespace Crm.Engine.Pipeline;
 internal sealed class OperationScope : IAsyncDisposable
 {
     private readonly List<IDomainEvent> _events = [];
-    private readonly List<Security.PendingAudit> _audit = [];
     private readonly EngineRuntime _runtime;
     private bool _completed;
     private int _savepoints;
+
+    /// <summary>The largest block of audit sequence numbers reserved at once.</summary>
+    private const int MaxAuditBlock = 1024;
+
+    // Audit sequence numbers of this transaction: the last one written and the last one reserved (what the tenant's
+    // counter holds now, in this transaction); the size of the next block; the time all entries carry.
+    private long _lastSeq;
+    private long _reservedSeq;
+    private int _auditBlock = 1;
+    private object? _auditAt;
     private readonly IServiceProvider _root;
     private Microsoft.Extensions.DependencyInjection.AsyncServiceScope? _services;
 
@@ -26,7 +35,7 @@ internal sealed class OperationScope : IAsyncDisposable
         Connection = connection;
         Transaction = transaction;
         Metadata = metadata;
-        Batch = new Records.WriteBatch(connection, transaction);
+        Batch = new Records.WriteBatch(connection, transaction, runtime.Storage.Dialect);
     }
 
     /// <summary>The prepared commands of this transaction.</summary>
@@ -40,9 +49,6 @@ internal sealed class OperationScope : IAsyncDisposable
 
     /// <summary>What the caller of the top-level operation may do; nested operations run under the same caller.</summary>
     public Security.AccessProfile Access { get; }
-
-    /// <summary>The audit entries collected so far (written just before the commit).</summary>
-    public IReadOnlyList<Security.PendingAudit> AuditEntries => _audit;
 
     public IReadOnlyList<IDomainEvent> Events => _events;
 
@@ -78,8 +84,34 @@ internal sealed class OperationScope : IAsyncDisposable
 
     public void Queue(IDomainEvent domainEvent) => _events.Add(domainEvent);
 
-    /// <summary>Adds an audit entry; it is written in this transaction, and undone with a nested operation that fails.</summary>
-    public void Audit(Security.PendingAudit entry) => _audit.Add(entry);
+    /// <summary>
+    /// Writes an audit entry now, in this transaction, with the tenant's next sequence number; returns that number. A
+    /// nested operation that fails takes its entries with it (its savepoint is rolled back, and so are the numbers it
+    /// used: see <see cref="NestAsync{T}"/>).
+    /// </summary>
+    /// <remarks>
+    /// Sequence numbers are reserved in growing blocks (1, 2, 4, ... up to <see cref="MaxAuditBlock"/>) through the
+    /// tenant's counter, <c>audit_settings.last_seq</c>, which this transaction then holds locked (writers are
+    /// serialised: SQLite's write transactions are <c>BEGIN IMMEDIATE</c>). Numbers reserved but not used are handed
+    /// back at the commit, so the committed numbers of a tenant are gap-free and strictly increasing; entries of one
+    /// operation carry one time (when its first entry was written).
+    /// </remarks>
+    public async ValueTask<long> AuditAsync(Security.PendingAudit entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (_lastSeq == _reservedSeq)
+        {
+            _reservedSeq = await Security.AuditLog.ReserveAsync(Batch, Metadata.TenantId, _auditBlock, cancellationToken).ConfigureAwait(false);
+            _lastSeq = _reservedSeq - _auditBlock;
+            _auditBlock = Math.Min(_auditBlock * 2, MaxAuditBlock);
+        }
+
+        _auditAt ??= _runtime.Storage.Dialect.TimeParameter(_runtime.Time.GetUtcNow());
+        var seq = _lastSeq + 1;
+        await Security.AuditLog.WriteAsync(Batch, _runtime.Storage.Dialect, Metadata.TenantId, _auditAt, seq, entry, cancellationToken).ConfigureAwait(false);
+        _lastSeq = seq;
+        return seq;
+    }
 
     /// <summary>
     /// Runs a nested operation (one started by a handler) all or nothing inside the scope: if it fails, what it wrote
@@ -89,7 +121,7 @@ internal sealed class OperationScope : IAsyncDisposable
     {
         var savepoint = "crm_nested_" + (++_savepoints).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var queued = _events.Count;
-        var audited = _audit.Count;
+        var (lastSeq, reservedSeq, auditBlock) = (_lastSeq, _reservedSeq, _auditBlock);
         await Transaction.SaveAsync(savepoint, cancellationToken).ConfigureAwait(false);
         T result;
         try
@@ -101,7 +133,9 @@ internal sealed class OperationScope : IAsyncDisposable
             await Transaction.RollbackAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
             await Transaction.ReleaseAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
             _events.RemoveRange(queued, _events.Count - queued);
-            _audit.RemoveRange(audited, _audit.Count - audited);
+            // The rollback took the operation's audit rows and any reservation it made of the tenant's counter with
+            // it: the numbers it used are free again, and the next entry continues where the scope stood.
+            (_lastSeq, _reservedSeq, _auditBlock) = (lastSeq, reservedSeq, auditBlock);
             throw;
         }
 
@@ -111,9 +145,11 @@ internal sealed class OperationScope : IAsyncDisposable
 
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        if (_audit.Count > 0)
+        if (_reservedSeq > _lastSeq
+            && !await Security.AuditLog.ReturnAsync(Batch, Metadata.TenantId, _lastSeq, _reservedSeq, cancellationToken).ConfigureAwait(false))
         {
-            await Security.AuditLog.WriteAsync(Batch, _runtime.Storage.Dialect, Metadata.TenantId, _runtime.Time.GetUtcNow(), _audit, cancellationToken).ConfigureAwait(false);
+            // Cannot happen while this transaction holds the counter; committing would reuse or skip numbers.
+            throw new InvalidOperationException($"the audit sequence counter of tenant '{Metadata.TenantId}' moved under an open write transaction; nothing was committed.");
         }
 
         await Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

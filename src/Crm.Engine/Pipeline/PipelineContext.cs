@@ -23,6 +23,8 @@ internal sealed class PipelineContext(
 
     public string EntityType { get; } = entityType;
 
+    private Dictionary<string, object?>? _sharedVariables;
+
     public Guid RecordId { get; } = recordId;
 
     public PipelineStage Stage { get; set; }
@@ -37,7 +39,8 @@ internal sealed class PipelineContext(
 
     public Guid? NewOwnerId { get; } = newOwnerId;
 
-    public IDictionary<string, object?> SharedVariables { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+    // Made on first use: most operations never share a variable.
+    public IDictionary<string, object?> SharedVariables => _sharedVariables ??= new Dictionary<string, object?>(StringComparer.Ordinal);
 
     public IRecordService Records { get; } = records;
 

@@ -36,24 +36,25 @@ internal static class LookupKeys
     /// </summary>
     public static string? PhoneKey(string number)
     {
-        var main = number;
-        var ext = main.IndexOfAny(['x', 'X']);
+        var main = number.AsSpan();
+        var ext = main.IndexOfAny('x', 'X');
         if (ext > 0)
         {
             main = main[..ext];
         }
 
-        var digits = new StringBuilder(main.Length);
+        var digits = main.Length <= 256 ? stackalloc char[main.Length] : new char[main.Length];
+        var count = 0;
         for (var i = main.Length - 1; i >= 0; i--)
         {
             if (char.IsAsciiDigit(main[i]))
             {
-                digits.Append(main[i]);
+                digits[count++] = main[i];
             }
         }
 
-        var key = digits.ToString().TrimEnd('0');
-        return key.Length >= 3 ? key : null;
+        var key = digits[..count].TrimEnd('0');
+        return key.Length >= 3 ? new string(key) : null;
     }
 
     /// <summary>

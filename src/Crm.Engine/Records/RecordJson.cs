@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Records;
@@ -15,27 +13,35 @@ namespace Crm.Engine.Records;
 /// </summary>
 internal static class RecordJson
 {
-    public static string Write(IReadOnlyDictionary<string, object?> values)
+    public static string Write(IReadOnlyDictionary<string, object?> values) => JsonScratch.Write(values, static (writer, values) =>
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        writer.WriteStartObject();
+        foreach (var key in SortedKeys(values))
         {
-            writer.WriteStartObject();
-            foreach (var (key, value) in values.OrderBy(p => p.Key, StringComparer.Ordinal))
+            if (values[key] is not { } value)
             {
-                if (value is null)
-                {
-                    continue;
-                }
-
-                writer.WritePropertyName(key);
-                WriteValue(writer, value);
+                continue;
             }
 
-            writer.WriteEndObject();
+            writer.WritePropertyName(key);
+            WriteValue(writer, value);
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        writer.WriteEndObject();
+    });
+
+    /// <summary>The keys in ordinal order (the order of the stored JSON and of audit changes).</summary>
+    public static string[] SortedKeys<TValue>(IReadOnlyDictionary<string, TValue> values)
+    {
+        var keys = new string[values.Count];
+        var i = 0;
+        foreach (var key in values.Keys)
+        {
+            keys[i++] = key;
+        }
+
+        Array.Sort(keys, static (a, b) => string.CompareOrdinal(a, b));
+        return keys;
     }
 
     internal static void WriteValue(Utf8JsonWriter writer, object value)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Events;
 using Crm.Engine.Abstractions.Metadata;
@@ -26,7 +27,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     public Task<CrmRecord> CreateAsync(string entityType, IReadOnlyDictionary<string, object?> values, CreateOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
-        return InScopeAsync(scope => CreateInScopeAsync(scope, entityType, values, options, cancellationToken), cancellationToken);
+        return InScopeAsync(scope => CreateInScopeAsync(scope, NewCreatePlan(scope, entityType, bulk: false), values, options, cancellationToken), cancellationToken);
     }
 
     public async Task<IReadOnlyList<CrmRecord>> CreateManyAsync(string entityType, IEnumerable<IReadOnlyDictionary<string, object?>> rows, CancellationToken cancellationToken = default)
@@ -34,13 +35,15 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         ArgumentNullException.ThrowIfNull(rows);
         return await InScopeAsync(async scope =>
         {
-            var created = new List<CrmRecord>();
+            // Worked out once for the batch: the entity, its handlers per stage, its write plan, owners checked.
+            var plan = NewCreatePlan(scope, entityType, bulk: true);
+            var created = rows.TryGetNonEnumeratedCount(out var count) ? new List<CrmRecord>(count) : [];
             var index = 0;
             foreach (var row in rows)
             {
                 try
                 {
-                    created.Add(await CreateInScopeAsync(scope, entityType, row, null, cancellationToken).ConfigureAwait(false));
+                    created.Add(await CreateInScopeAsync(scope, plan, row, null, cancellationToken).ConfigureAwait(false));
                 }
                 catch (CrmValidationException ex)
                 {
@@ -101,7 +104,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         await pipeline.RunAsync(context, PipelineStage.PostOperation, cancellationToken).ConfigureAwait(false);
         if (audit)
         {
-            scope.Audit(new PendingAudit(AuditCaller, AuditAction.Delete, entity.ApiName, id, PendingAudit.Diff(before, null)));
+            await scope.AuditAsync(new PendingAudit(AuditCaller, AuditAction.Delete, entity.ApiName, id, PendingAudit.Diff(before, null)), cancellationToken).ConfigureAwait(false);
         }
 
         scope.Queue(new RecordDeleted(caller.TenantId, runtime.Time.GetUtcNow(), before));
@@ -272,8 +275,8 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
 
             var survivor = await WriteExistingAsync(scope, PipelineMessages.Update, entityType, survivorId, null, survivorChanges ?? new Dictionary<string, object?>(), null, cancellationToken).ConfigureAwait(false);
             await DeleteInScopeAsync(scope, entityType, duplicateId, null, audit: false, cancellationToken).ConfigureAwait(false);
-            scope.Audit(new PendingAudit(AuditCaller, AuditAction.Merge, entityType, survivorId, PendingAudit.Diff(duplicate, null),
-                $"merged {entityType} {duplicateId} into {survivorId}; {referrers.Count} look-up value(s) re-pointed"));
+            await scope.AuditAsync(new PendingAudit(AuditCaller, AuditAction.Merge, entityType, survivorId, PendingAudit.Diff(duplicate, null),
+                $"merged {entityType} {duplicateId} into {survivorId}; {referrers.Count} look-up value(s) re-pointed"), cancellationToken).ConfigureAwait(false);
             return survivor;
         }, cancellationToken);
     }
@@ -348,25 +351,43 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         return result;
     }
 
-    private async Task<CrmRecord> CreateInScopeAsync(OperationScope scope, string entityType, IReadOnlyDictionary<string, object?> values, CreateOptions? options, CancellationToken cancellationToken)
+    private CreatePlan NewCreatePlan(OperationScope scope, string entityType, bool bulk)
     {
         var entity = scope.Metadata.GetEntity(entityType);
-        GuardDepth(PipelineMessages.Create, entityType);
+        return new CreatePlan(
+            entity,
+            pipeline.Steps(PipelineMessages.Create, entity.ApiName, PipelineStage.PreValidation),
+            pipeline.Steps(PipelineMessages.Create, entity.ApiName, PipelineStage.PreOperation),
+            pipeline.Steps(PipelineMessages.Create, entity.ApiName, PipelineStage.PostOperation),
+            new BatchIds(runtime.Time),
+            bulk ? new Dictionary<Guid, Guid>() : null);
+    }
+
+    private async Task<CrmRecord> CreateInScopeAsync(OperationScope scope, CreatePlan plan, IReadOnlyDictionary<string, object?> values, CreateOptions? options, CancellationToken cancellationToken)
+    {
+        var entity = plan.Entity;
+        GuardDepth(PipelineMessages.Create, entity.ApiName);
         var access = Access(scope);
-        CheckCallerInput(entity, values, access);
-        var id = options?.Id ?? Guid.CreateVersion7(runtime.Time.GetUtcNow());
+        CheckCallerInput(scope, entity, values, access);
+        var id = options?.Id ?? plan.Ids.Next();
         var owner = options?.OwnerId ?? caller.UserId;
-        await CheckOwnerAsync(scope, access, entity.ApiName, RecordPrivilege.Create, owner, cancellationToken).ConfigureAwait(false);
-        var target = new Dictionary<string, object?>(values, StringComparer.Ordinal);
+        await CheckOwnerAsync(scope, access, entity.ApiName, RecordPrivilege.Create, owner, plan.OwnerUnits, cancellationToken).ConfigureAwait(false);
+        // Room for what handlers add (a contact's full name), so the dictionary does not grow row by row.
+        var target = new Dictionary<string, object?>(values.Count + 2, StringComparer.Ordinal);
+        foreach (var (key, value) in values)
+        {
+            target.Add(key, value);
+        }
+
         var context = NewContext(scope, PipelineMessages.Create, entity.ApiName, id, target, null, owner);
 
-        await pipeline.RunAsync(context, PipelineStage.PreValidation, cancellationToken).ConfigureAwait(false);
+        await pipeline.RunAsync(context, PipelineStage.PreValidation, plan.PreValidation, cancellationToken).ConfigureAwait(false);
         await ValidateAsync(scope, entity, target, isCreate: true, cancellationToken).ConfigureAwait(false);
-        await pipeline.RunAsync(context, PipelineStage.PreOperation, cancellationToken).ConfigureAwait(false);
-        await ValidateAsync(scope, entity, target, isCreate: true, cancellationToken).ConfigureAwait(false);
+        await RunPreOperationAsync(scope, context, plan.PreOperation, entity, target, isCreate: true, cancellationToken).ConfigureAwait(false);
 
         var now = runtime.Time.GetUtcNow();
-        var record = new CrmRecord(entity.ApiName, id, 1, Compact(target), new RecordStamps(owner, now, caller.UserId, now, caller.UserId));
+        // The record gets its own copy: PostOperation handlers still hold the target.
+        var record = new CrmRecord(entity.ApiName, id, 1, Snapshot(target), new RecordStamps(owner, now, caller.UserId, now, caller.UserId));
         try
         {
             await store.InsertAsync(scope.Batch, caller.TenantId, record, entity, cancellationToken).ConfigureAwait(false);
@@ -377,20 +398,59 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         }
 
         context.PostImage = record;
-        await pipeline.RunAsync(context, PipelineStage.PostOperation, cancellationToken).ConfigureAwait(false);
-        scope.Audit(new PendingAudit(AuditCaller, AuditAction.Create, entity.ApiName, id, PendingAudit.Diff(null, record)));
+        await pipeline.RunAsync(context, PipelineStage.PostOperation, plan.PostOperation, cancellationToken).ConfigureAwait(false);
+        await scope.AuditAsync(new PendingAudit(AuditCaller, AuditAction.Create, entity.ApiName, id, PendingAudit.Diff(null, record)), cancellationToken).ConfigureAwait(false);
         scope.Queue(new RecordCreated(caller.TenantId, now, record));
         return access.Redact(record);
+    }
+
+    /// <summary>
+    /// Runs the PreOperation handlers, then validates again only if they changed the values: the values are
+    /// canonical after the first validation, so a value still the same object, under the same keys, needs no second
+    /// look (canonical values are immutable). A handler that sets, adds or removes anything triggers the full check.
+    /// </summary>
+    private async Task RunPreOperationAsync(OperationScope scope, PipelineContext context, PipelineStep[] steps, TenantEntity entity, Dictionary<string, object?> target, bool isCreate, CancellationToken cancellationToken)
+    {
+        if (steps.Length == 0)
+        {
+            return;
+        }
+
+        var validated = target.ToArray();
+        await pipeline.RunAsync(context, PipelineStage.PreOperation, steps, cancellationToken).ConfigureAwait(false);
+        if (ChangedSince(target, validated))
+        {
+            await ValidateAsync(scope, entity, target, isCreate, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the values differ from the snapshot: another key set, or any value another object.</summary>
+    internal static bool ChangedSince(Dictionary<string, object?> target, KeyValuePair<string, object?>[] snapshot)
+    {
+        if (target.Count != snapshot.Length)
+        {
+            return true;
+        }
+
+        foreach (var (key, value) in snapshot)
+        {
+            if (!target.TryGetValue(key, out var now) || !ReferenceEquals(now, value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<CrmRecord> WriteExistingAsync(OperationScope scope, string message, string entityType, Guid id, long? expectedVersion, IReadOnlyDictionary<string, object?> changes, Guid? newOwner, CancellationToken cancellationToken)
     {
         var (entity, before) = await LoadForWriteAsync(scope, message, entityType, id, expectedVersion, cancellationToken).ConfigureAwait(false);
         var access = Access(scope);
-        CheckCallerInput(entity, changes, access);
+        CheckCallerInput(scope, entity, changes, access);
         if (newOwner is { } assignee)
         {
-            await CheckOwnerAsync(scope, access, entity.ApiName, null, assignee, cancellationToken).ConfigureAwait(false);
+            await CheckOwnerAsync(scope, access, entity.ApiName, null, assignee, null, cancellationToken).ConfigureAwait(false);
         }
 
         var target = new Dictionary<string, object?>(changes, StringComparer.Ordinal);
@@ -398,8 +458,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
 
         await pipeline.RunAsync(context, PipelineStage.PreValidation, cancellationToken).ConfigureAwait(false);
         await ValidateAsync(scope, entity, target, isCreate: false, cancellationToken).ConfigureAwait(false);
-        await pipeline.RunAsync(context, PipelineStage.PreOperation, cancellationToken).ConfigureAwait(false);
-        await ValidateAsync(scope, entity, target, isCreate: false, cancellationToken).ConfigureAwait(false);
+        await RunPreOperationAsync(scope, context, pipeline.Steps(message, entity.ApiName, PipelineStage.PreOperation), entity, target, isCreate: false, cancellationToken).ConfigureAwait(false);
 
         var merged = new Dictionary<string, object?>(before.Values, StringComparer.Ordinal);
         foreach (var (key, value) in target)
@@ -415,7 +474,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         }
 
         var now = runtime.Time.GetUtcNow();
-        var after = new CrmRecord(entity.ApiName, id, before.Version + 1, Compact(merged),
+        var after = new CrmRecord(entity.ApiName, id, before.Version + 1, Snapshot(merged),
             before.Stamps with { OwnerId = owner, ModifiedAt = now, ModifiedBy = caller.UserId });
         if (!await store.UpdateAsync(scope.Batch, caller.TenantId, after, before.Version, entity, cancellationToken).ConfigureAwait(false))
         {
@@ -429,7 +488,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         await pipeline.RunAsync(context, PipelineStage.PostOperation, cancellationToken).ConfigureAwait(false);
         if (changed.Count > 0)
         {
-            scope.Audit(new PendingAudit(AuditCaller, message == PipelineMessages.Assign ? AuditAction.Assign : AuditAction.Update, entity.ApiName, id, PendingAudit.Diff(before, after)));
+            await scope.AuditAsync(new PendingAudit(AuditCaller, message == PipelineMessages.Assign ? AuditAction.Assign : AuditAction.Update, entity.ApiName, id, PendingAudit.Diff(before, after)), cancellationToken).ConfigureAwait(false);
         }
 
         scope.Queue(new RecordUpdated(caller.TenantId, now, before, after, changed));
@@ -472,20 +531,26 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     /// The owner must be a user or team of the tenant; for a create, the caller's Create depth must reach a record
     /// with that owner (creating for someone in another unit needs a deeper privilege).
     /// </summary>
-    private async Task CheckOwnerAsync(OperationScope scope, AccessProfile access, string entityType, RecordPrivilege? privilege, Guid? owner, CancellationToken cancellationToken)
+    private async Task CheckOwnerAsync(OperationScope scope, AccessProfile access, string entityType, RecordPrivilege? privilege, Guid? owner, Dictionary<Guid, Guid>? knownOwners, CancellationToken cancellationToken)
     {
         Guid? unit = null;
-        if (owner is { } o)
+        if (owner is { } o && knownOwners is not null && knownOwners.TryGetValue(o, out var known))
+        {
+            // Checked for an earlier row of the same batch.
+            unit = known;
+        }
+        else if (owner is { } o2)
         {
             var found = await scope.Connection.ExecuteScalarAsync<object?>(new CommandDefinition(
                 "SELECT unit_id FROM users WHERE tenant_id = @tenant AND id = @id UNION ALL SELECT unit_id FROM teams WHERE tenant_id = @tenant AND id = @id",
-                new { tenant = caller.TenantId, id = runtime.Storage.Dialect.IdParameter(o) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                new { tenant = caller.TenantId, id = runtime.Storage.Dialect.IdParameter(o2) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (found is null or DBNull)
             {
-                throw new CrmValidationException(new CrmValidationError(entityType, RecordColumns.OwnerId, o, "owner", $"no user or team with id {o} exists in this tenant; a record's owner must be one."));
+                throw new CrmValidationException(new CrmValidationError(entityType, RecordColumns.OwnerId, o2, "owner", $"no user or team with id {o2} exists in this tenant; a record's owner must be one."));
             }
 
             unit = Storage.DbValues.ToGuid(found);
+            knownOwners?.Add(o2, unit.Value);
         }
 
         if (privilege is { } p && !access.IsSystem)
@@ -509,12 +574,13 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     }
 
     /// <summary>Callers may not name unknown fields, and callers at depth 0 may not set fields the engine maintains.</summary>
-    private void CheckCallerInput(TenantEntity entity, IReadOnlyDictionary<string, object?> values, AccessProfile access)
+    private void CheckCallerInput(OperationScope scope, TenantEntity entity, IReadOnlyDictionary<string, object?> values, AccessProfile access)
     {
-        var errors = new List<CrmValidationError>();
+        var fields = scope.Batch.PlanFor(entity);
+        List<CrmValidationError>? errors = null;
         foreach (var key in values.Keys)
         {
-            var field = entity.FindField(key);
+            var field = fields.FindField(key);
             if (field is not null && access.Field(entity.ApiName, key) != FieldAccess.ReadWrite)
             {
                 throw new CrmAccessDeniedException(
@@ -524,21 +590,21 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
             if (field is null)
             {
                 var near = Suggestions.Closest(key, entity.Fields.Select(f => f.ApiName));
-                errors.Add(new CrmValidationError(entity.ApiName, key, values[key], "unknown_field",
+                (errors ??= []).Add(new CrmValidationError(entity.ApiName, key, values[key], "unknown_field",
                     $"{entity.ApiName} has no field '{key}'.{(near is null ? " Add it as a custom field first." : $" Did you mean '{near}'?")}"));
             }
             else if (field.Definition.ReadOnly && depth == 0)
             {
-                errors.Add(new CrmValidationError(entity.ApiName, key, values[key], "read_only", $"{entity.ApiName}.{key} is maintained by the engine and cannot be set."));
+                (errors ??= []).Add(new CrmValidationError(entity.ApiName, key, values[key], "read_only", $"{entity.ApiName}.{key} is maintained by the engine and cannot be set."));
             }
             else if (FieldRules.TryCoerce(entity.ApiName, field.Definition, values[key], out _) is { } valueError)
             {
                 // Reported together with unknown fields, so the caller sees every problem at once.
-                errors.Add(valueError);
+                (errors ??= []).Add(valueError);
             }
         }
 
-        if (errors.Count > 0)
+        if (errors is not null)
         {
             throw new CrmValidationException(errors);
         }
@@ -547,46 +613,67 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     /// <summary>Converts every value to its canonical type and checks it; all problems are reported at once.</summary>
     private async Task ValidateAsync(OperationScope scope, TenantEntity entity, Dictionary<string, object?> target, bool isCreate, CancellationToken cancellationToken)
     {
-        var errors = new List<CrmValidationError>();
-        foreach (var key in target.Keys.ToList())
+        List<CrmValidationError>? errors = null;
+        var fields = scope.Batch.PlanFor(entity);
+        // The keys are copied: values are replaced by their canonical forms on the way.
+        var keys = ArrayPool<string>.Shared.Rent(target.Count);
+        var count = target.Count;
+        try
         {
-            var field = entity.FindField(key);
-            if (field is null)
+            target.Keys.CopyTo(keys, 0);
+            for (var i = 0; i < count; i++)
             {
-                errors.Add(new CrmValidationError(entity.ApiName, key, target[key], "unknown_field", $"{entity.ApiName} has no field '{key}' (set by a pipeline handler)."));
-                continue;
-            }
+                var key = keys[i];
+                var field = fields.FindField(key);
+                if (field is null)
+                {
+                    (errors ??= []).Add(new CrmValidationError(entity.ApiName, key, target[key], "unknown_field", $"{entity.ApiName} has no field '{key}' (set by a pipeline handler)."));
+                    continue;
+                }
 
-            var value = target[key] is string s && s.Length == 0 && field.Type != FieldType.Text ? null : target[key];
-            if (FieldRules.TryCoerce(entity.ApiName, field.Definition, value, out var canonical) is { } error)
-            {
-                errors.Add(error);
-                continue;
-            }
+                var raw = target[key];
+                var value = raw is string s && s.Length == 0 && field.Type != FieldType.Text ? null : raw;
+                if (FieldRules.TryCoerce(entity.ApiName, field.Definition, value, out var canonical) is { } error)
+                {
+                    (errors ??= []).Add(error);
+                    continue;
+                }
 
-            if (field.Definition.Required && (canonical is null || (canonical is string text && string.IsNullOrWhiteSpace(text))))
-            {
-                errors.Add(new CrmValidationError(entity.ApiName, key, target[key], "required", $"{entity.ApiName}.{key} ({field.Label}) is required and cannot be empty."));
-                continue;
-            }
+                if (field.Definition.Required && (canonical is null || (canonical is string text && string.IsNullOrWhiteSpace(text))))
+                {
+                    (errors ??= []).Add(new CrmValidationError(entity.ApiName, key, raw, "required", $"{entity.ApiName}.{key} ({field.Label}) is required and cannot be empty."));
+                    continue;
+                }
 
-            target[key] = canonical;
-            if (canonical is not null && field.Type == FieldType.Lookup
-                && await CheckLookupAsync(scope, entity, field, canonical, cancellationToken).ConfigureAwait(false) is { } lookupError)
-            {
-                errors.Add(lookupError);
+                if (!ReferenceEquals(canonical, raw))
+                {
+                    target[key] = canonical;
+                }
+
+                if (canonical is not null && field.Type == FieldType.Lookup
+                    && await CheckLookupAsync(scope, entity, field, canonical, cancellationToken).ConfigureAwait(false) is { } lookupError)
+                {
+                    (errors ??= []).Add(lookupError);
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<string>.Shared.Return(keys, clearArray: true);
         }
 
         if (isCreate)
         {
-            foreach (var field in entity.Fields.Where(f => f.Definition.Required && !target.ContainsKey(f.ApiName)))
+            foreach (var field in scope.Batch.PlanFor(entity).Required)
             {
-                errors.Add(new CrmValidationError(entity.ApiName, field.ApiName, null, "required", $"{entity.ApiName}.{field.ApiName} ({field.Label}) is required."));
+                if (!target.ContainsKey(field.ApiName))
+                {
+                    (errors ??= []).Add(new CrmValidationError(entity.ApiName, field.ApiName, null, "required", $"{entity.ApiName}.{field.ApiName} ({field.Label}) is required."));
+                }
             }
         }
 
-        if (errors.Count > 0)
+        if (errors is not null)
         {
             throw new CrmValidationException(errors);
         }
@@ -635,14 +722,19 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         };
     }
 
-    private static Dictionary<string, object?> Compact(Dictionary<string, object?> values)
+    /// <summary>The values with a value (a null is no value), as the read-only dictionary a record keeps without copying it again.</summary>
+    private static System.Collections.ObjectModel.ReadOnlyDictionary<string, object?> Snapshot(Dictionary<string, object?> values)
     {
-        foreach (var key in values.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        var kept = new Dictionary<string, object?>(values.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in values)
         {
-            values.Remove(key);
+            if (value is not null)
+            {
+                kept.Add(key, value);
+            }
         }
 
-        return values;
+        return new System.Collections.ObjectModel.ReadOnlyDictionary<string, object?>(kept);
     }
 
     internal static bool ValueEquals(object? a, object? b) => (a, b) switch
@@ -651,4 +743,13 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         (IReadOnlyList<string> x, IReadOnlyList<string> y) => x.SequenceEqual(y, StringComparer.Ordinal),
         _ => Equals(a, b),
     };
+
+    /// <summary>What every create of an entity type in one call shares: for a batch, worked out once.</summary>
+    /// <param name="Entity">The entity type.</param>
+    /// <param name="PreValidation">Its PreValidation handlers.</param>
+    /// <param name="PreOperation">Its PreOperation handlers.</param>
+    /// <param name="PostOperation">Its PostOperation handlers.</param>
+    /// <param name="Ids">The ids of the new records (increasing within the batch).</param>
+    /// <param name="OwnerUnits">For a batch: the owners already found in the tenant, with their unit.</param>
+    private sealed record CreatePlan(TenantEntity Entity, PipelineStep[] PreValidation, PipelineStep[] PreOperation, PipelineStep[] PostOperation, BatchIds Ids, Dictionary<Guid, Guid>? OwnerUnits);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Data;
 using System.Data.Common;
 using Crm.Engine.Abstractions.Metadata;
@@ -25,7 +26,17 @@ internal sealed class RecordStore(IStorageProvider storage)
         "UPDATE records SET version = @version, owner_id = @owner, modified_at = @modifiedAt, modified_by = @modifiedBy, fields = @fields " +
         "WHERE tenant_id = @tenant AND id = @id AND version = @expected";
 
+    private const string RefSql = "INSERT INTO record_refs (tenant_id, source_id, field, target_id) VALUES (@tenant, @id, @field, @target)";
+    private const string KeySql = "INSERT INTO record_keys (tenant_id, kind, key, record_id, field) VALUES (@tenant, @kind, @key, @id, @field)";
+
     private static readonly IReadOnlyDictionary<string, TenantField> Empty = new Dictionary<string, TenantField>();
+
+    // Parameter names in the order of the values set by position below.
+    private static readonly string[] InsertParameters = ["@tenant", "@id", "@entityType", "@version", "@owner", "@createdAt", "@createdBy", "@modifiedAt", "@modifiedBy", "@fields"];
+    private static readonly string[] UpdateParameters = ["@tenant", "@id", "@version", "@owner", "@modifiedAt", "@modifiedBy", "@fields", "@expected"];
+    private static readonly string[] ClearParameters = ["@tenant", "@id"];
+    private static readonly string[] RefParameters = ["@tenant", "@id", "@field", "@target"];
+    private static readonly string[] KeyParameters = ["@tenant", "@kind", "@key", "@id", "@field"];
 
     private ISqlDialect Dialect => storage.Dialect;
 
@@ -61,27 +72,44 @@ internal sealed class RecordStore(IStorageProvider storage)
 
     public async Task InsertAsync(WriteBatch batch, string tenantId, CrmRecord record, TenantEntity entity, CancellationToken cancellationToken)
     {
-        var command = batch.Command("insert", InsertSql, "@tenant", "@id", "@entityType", "@version", "@owner", "@createdAt", "@createdBy", "@modifiedAt", "@modifiedBy", "@fields");
-        SetRow(command, tenantId, record);
-        command.Parameters["@entityType"].Value = record.EntityType;
-        command.Parameters["@createdAt"].Value = Dialect.TimeParameter(record.Stamps.CreatedAt);
-        command.Parameters["@createdBy"].Value = Id(record.Stamps.CreatedBy);
+        var command = batch.Command("insert", InsertSql, InsertParameters);
+        var p = command.Parameters;
+        var id = Dialect.IdParameter(record.Id);
+        var stamps = record.Stamps;
+        p[0].Value = tenantId;
+        p[1].Value = id;
+        p[2].Value = record.EntityType;
+        p[3].Value = record.Version;
+        p[4].Value = Id(stamps.OwnerId);
+        p[5].Value = batch.Time(stamps.CreatedAt);
+        p[6].Value = Id(stamps.CreatedBy);
+        p[7].Value = batch.Time(stamps.ModifiedAt);
+        p[8].Value = Id(stamps.ModifiedBy);
+        p[9].Value = Dialect.JsonParameter(RecordJson.Write(record.Values));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await WriteSideTablesAsync(batch, tenantId, record, entity, isNew: true, cancellationToken).ConfigureAwait(false);
+        await WriteSideTablesAsync(batch, tenantId, record, id, batch.PlanFor(entity), isNew: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes a new version; returns false when the stored version is not <paramref name="expectedVersion"/>.</summary>
     public async Task<bool> UpdateAsync(WriteBatch batch, string tenantId, CrmRecord record, long expectedVersion, TenantEntity entity, CancellationToken cancellationToken)
     {
-        var command = batch.Command("update", UpdateSql, "@tenant", "@id", "@version", "@owner", "@modifiedAt", "@modifiedBy", "@fields", "@expected");
-        SetRow(command, tenantId, record);
-        command.Parameters["@expected"].Value = expectedVersion;
+        var command = batch.Command("update", UpdateSql, UpdateParameters);
+        var p = command.Parameters;
+        var id = Dialect.IdParameter(record.Id);
+        p[0].Value = tenantId;
+        p[1].Value = id;
+        p[2].Value = record.Version;
+        p[3].Value = Id(record.Stamps.OwnerId);
+        p[4].Value = batch.Time(record.Stamps.ModifiedAt);
+        p[5].Value = Id(record.Stamps.ModifiedBy);
+        p[6].Value = Dialect.JsonParameter(RecordJson.Write(record.Values));
+        p[7].Value = expectedVersion;
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             return false;
         }
 
-        await WriteSideTablesAsync(batch, tenantId, record, entity, isNew: false, cancellationToken).ConfigureAwait(false);
+        await WriteSideTablesAsync(batch, tenantId, record, id, batch.PlanFor(entity), isNew: false, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -160,46 +188,32 @@ internal sealed class RecordStore(IStorageProvider storage)
         return found;
     }
 
-    private void SetRow(DbCommand command, string tenantId, CrmRecord record)
-    {
-        command.Parameters["@tenant"].Value = tenantId;
-        command.Parameters["@id"].Value = Dialect.IdParameter(record.Id);
-        command.Parameters["@version"].Value = record.Version;
-        command.Parameters["@owner"].Value = Id(record.Stamps.OwnerId);
-        command.Parameters["@modifiedAt"].Value = Dialect.TimeParameter(record.Stamps.ModifiedAt);
-        command.Parameters["@modifiedBy"].Value = Id(record.Stamps.ModifiedBy);
-        command.Parameters["@fields"].Value = Dialect.JsonParameter(RecordJson.Write(record.Values));
-    }
-
     private object Id(Guid? id) => id is { } g ? Dialect.IdParameter(g) : DBNull.Value;
 
-    private async Task WriteSideTablesAsync(WriteBatch batch, string tenantId, CrmRecord record, TenantEntity entity, bool isNew, CancellationToken cancellationToken)
+    private async Task WriteSideTablesAsync(WriteBatch batch, string tenantId, CrmRecord record, object id, EntityWritePlan plan, bool isNew, CancellationToken cancellationToken)
     {
-        var lookups = entity.Fields.Where(f => f.Type == FieldType.Lookup).ToList();
-        var keyed = entity.Fields.Where(f => LookupKeys.Kind(f.Type) is not null).ToList();
-        var id = Dialect.IdParameter(record.Id);
         if (!isNew)
         {
-            if (lookups.Count > 0)
+            if (plan.Lookups.Length > 0)
             {
-                var clear = batch.Command("refs_clear", "DELETE FROM record_refs WHERE tenant_id = @tenant AND source_id = @id", "@tenant", "@id");
-                clear.Parameters["@tenant"].Value = tenantId;
-                clear.Parameters["@id"].Value = id;
+                var clear = batch.Command("refs_clear", "DELETE FROM record_refs WHERE tenant_id = @tenant AND source_id = @id", ClearParameters);
+                clear.Parameters[0].Value = tenantId;
+                clear.Parameters[1].Value = id;
                 await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            if (keyed.Count > 0)
+            if (plan.Keyed.Length > 0)
             {
-                var clear = batch.Command("keys_clear", "DELETE FROM record_keys WHERE tenant_id = @tenant AND record_id = @id", "@tenant", "@id");
-                clear.Parameters["@tenant"].Value = tenantId;
-                clear.Parameters["@id"].Value = id;
+                var clear = batch.Command("keys_clear", "DELETE FROM record_keys WHERE tenant_id = @tenant AND record_id = @id", ClearParameters);
+                clear.Parameters[0].Value = tenantId;
+                clear.Parameters[1].Value = id;
                 await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
-        foreach (var field in lookups)
+        foreach (var field in plan.Lookups)
         {
-            var target = record[field.ApiName] switch
+            var target = record[field] switch
             {
                 Guid g => g,
                 RecordRef r => r.Id,
@@ -210,27 +224,29 @@ internal sealed class RecordStore(IStorageProvider storage)
                 continue;
             }
 
-            var insert = batch.Command("ref", "INSERT INTO record_refs (tenant_id, source_id, field, target_id) VALUES (@tenant, @id, @field, @target)", "@tenant", "@id", "@field", "@target");
-            insert.Parameters["@tenant"].Value = tenantId;
-            insert.Parameters["@id"].Value = id;
-            insert.Parameters["@field"].Value = field.ApiName;
-            insert.Parameters["@target"].Value = Dialect.IdParameter(target.Value);
+            var insert = batch.Command("ref", RefSql, RefParameters);
+            var p = insert.Parameters;
+            p[0].Value = tenantId;
+            p[1].Value = id;
+            p[2].Value = field;
+            p[3].Value = Dialect.IdParameter(target.Value);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var field in keyed)
+        foreach (var field in plan.Keyed)
         {
             if (record[field.ApiName] is not string text || LookupKeys.Key(field.Type, text) is not { } key)
             {
                 continue;
             }
 
-            var insert = batch.Command("key", "INSERT INTO record_keys (tenant_id, kind, key, record_id, field) VALUES (@tenant, @kind, @key, @id, @field)", "@tenant", "@kind", "@key", "@id", "@field");
-            insert.Parameters["@tenant"].Value = tenantId;
-            insert.Parameters["@kind"].Value = LookupKeys.Kind(field.Type);
-            insert.Parameters["@key"].Value = key;
-            insert.Parameters["@id"].Value = id;
-            insert.Parameters["@field"].Value = field.ApiName;
+            var insert = batch.Command("key", KeySql, KeyParameters);
+            var p = insert.Parameters;
+            p[0].Value = tenantId;
+            p[1].Value = field.Kind;
+            p[2].Value = key;
+            p[3].Value = id;
+            p[4].Value = field.ApiName;
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -243,7 +259,7 @@ internal sealed class RecordStore(IStorageProvider storage)
         command.Parameters.Add(p);
     }
 
-    internal static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string sql, IReadOnlyList<string> parameters)
+    internal static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string sql, string[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -260,17 +276,22 @@ internal sealed class RecordStore(IStorageProvider storage)
 
 /// <summary>
 /// The prepared commands of one transaction, reused for every row it writes: the bulk path costs one parse per
-/// statement, not one per row.
+/// statement, not one per row. Also keeps what every row of an entity type would otherwise recompute: the entity's
+/// write plan, and the last instant in its parameter form.
 /// </summary>
-internal sealed class WriteBatch(DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+internal sealed class WriteBatch(DbConnection connection, DbTransaction transaction, ISqlDialect dialect) : IAsyncDisposable
 {
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<TenantEntity, EntityWritePlan> _plans = new(ReferenceEqualityComparer.Instance);
+    private DateTimeOffset _lastTime;
+    private object? _lastTimeParameter;
 
     public DbConnection Connection { get; } = connection;
 
     public DbTransaction Transaction { get; } = transaction;
 
-    public DbCommand Command(string key, string sql, params IReadOnlyList<string> parameters)
+    /// <summary>The prepared command for <paramref name="key"/>; its parameters are in the order of <paramref name="parameters"/>.</summary>
+    public DbCommand Command(string key, string sql, string[] parameters)
     {
         if (!_commands.TryGetValue(key, out var command))
         {
@@ -279,6 +300,33 @@ internal sealed class WriteBatch(DbConnection connection, DbTransaction transact
         }
 
         return command;
+    }
+
+    /// <summary>
+    /// The write plan of an entity type, made once per transaction (the transaction's metadata does not change under
+    /// it: entities are keyed by instance).
+    /// </summary>
+    public EntityWritePlan PlanFor(TenantEntity entity)
+    {
+        if (!_plans.TryGetValue(entity, out var plan))
+        {
+            plan = new EntityWritePlan(entity);
+            _plans[entity] = plan;
+        }
+
+        return plan;
+    }
+
+    /// <summary>An instant as a parameter value; rows written at the same instant share one.</summary>
+    public object Time(DateTimeOffset instant)
+    {
+        if (_lastTimeParameter is null || instant != _lastTime || instant.Offset != _lastTime.Offset)
+        {
+            _lastTimeParameter = dialect.TimeParameter(instant);
+            _lastTime = instant;
+        }
+
+        return _lastTimeParameter;
     }
 
     public async ValueTask DisposeAsync()
@@ -291,3 +339,38 @@ internal sealed class WriteBatch(DbConnection connection, DbTransaction transact
         _commands.Clear();
     }
 }
+
+/// <summary>
+/// What a write of one entity type touches besides its <c>records</c> row, and what its validation checks for every
+/// row: worked out from the entity's fields once, not per row.
+/// </summary>
+internal sealed class EntityWritePlan
+{
+    public EntityWritePlan(TenantEntity entity)
+    {
+        Lookups = [.. entity.Fields.Where(f => f.Type == FieldType.Lookup).Select(f => f.ApiName)];
+        Keyed = [.. entity.Fields.Where(f => LookupKeys.Kind(f.Type) is not null).Select(f => new KeyedField(f.ApiName, f.Type, LookupKeys.Kind(f.Type)!))];
+        Required = [.. entity.Fields.Where(f => f.Definition.Required)];
+        _fields = entity.Fields.ToFrozenDictionary(f => f.ApiName, StringComparer.Ordinal);
+    }
+
+    private readonly FrozenDictionary<string, TenantField> _fields;
+
+    /// <summary>Look-up fields: a value is written to <c>record_refs</c>.</summary>
+    public string[] Lookups { get; }
+
+    /// <summary>Phone and e-mail fields: a value is written to <c>record_keys</c>.</summary>
+    public KeyedField[] Keyed { get; }
+
+    /// <summary>Required fields: a create must give them a value.</summary>
+    public TenantField[] Required { get; }
+
+    /// <summary>The entity's field of that API name (what <see cref="TenantEntity.FindField"/> finds, by hash).</summary>
+    public TenantField? FindField(string apiName) => _fields.GetValueOrDefault(apiName);
+}
+
+/// <summary>A field whose values are look-up keys of a kind (<see cref="LookupKeys"/>).</summary>
+/// <param name="ApiName">The field.</param>
+/// <param name="Type">Its type (phone or e-mail).</param>
+/// <param name="Kind">The key kind.</param>
+internal sealed record KeyedField(string ApiName, FieldType Type, string Kind);

@@ -144,9 +144,9 @@ internal sealed class AuditService(EngineRuntime runtime, CallerContext caller) 
         await scope.Connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO audit_settings (tenant_id, retention_days) VALUES (@tenant, @days) ON CONFLICT (tenant_id) DO UPDATE SET retention_days = excluded.retention_days",
             new { tenant = Tenant, days }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        scope.Audit(new PendingAudit(caller, AuditAction.Security, "security", Guid.Empty,
+        await scope.AuditAsync(new PendingAudit(caller, AuditAction.Security, "security", Guid.Empty,
             [new AuditChange("audit:retentionDays", (decimal?)before, (decimal?)days)],
-            days is { } d ? $"audit retention set to {d.ToString(CultureInfo.InvariantCulture)} day(s)" : "audit retention removed: entries are kept forever"));
+            days is { } d ? $"audit retention set to {d.ToString(CultureInfo.InvariantCulture)} day(s)" : "audit retention removed: entries are kept forever"), cancellationToken).ConfigureAwait(false);
         await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -48,8 +48,7 @@ internal sealed class PersonalDataErasure(OperationScope scope, ISqlDialect dial
 
         var detail = $"personal data of contact {subject.Contact.Id:D} erased: {anonymised} record(s) anonymised, {audit} audit entr{(audit == 1 ? "y" : "ies")} and {other} other row(s) scrubbed" +
             (clearedFields.Count == 0 ? "." : $"; fields cleared: {string.Join(", ", clearedFields)}.");
-        var entryId = await AuditLog.WriteAsync(scope.Batch, dialect, tenantId, now,
-            [new PendingAudit(caller, AuditAction.Erase, CoreEntities.Contact, subject.Contact.Id, [], detail)], cancellationToken).ConfigureAwait(false);
+        var entryId = await scope.AuditAsync(new PendingAudit(caller, AuditAction.Erase, CoreEntities.Contact, subject.Contact.Id, [], detail), cancellationToken).ConfigureAwait(false);
         return new ErasureReport(subject.Contact.Id, anonymised, audit, other, entryId);
     }
 

@@ -56,8 +56,8 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
                     : "UPDATE security_roles SET name = @name, description = @description, definition = @definition, modified_at = @at WHERE tenant_id = @tenant AND role_key = @key",
                 new { tenant = Tenant, key = role.Key, name = role.Name.Trim(), description = role.Description, definition = RoleJson.Write(role), at = Now() },
                 scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            AuditSecurity(scope, existing is null ? $"role '{role.Key}' created" : $"role '{role.Key}' changed",
-                [new AuditChange("role:" + role.Key, existing is null ? null : RoleJson.Write(existing), RoleJson.Write(stored))]);
+            await AuditSecurityAsync(scope, existing is null ? $"role '{role.Key}' created" : $"role '{role.Key}' changed",
+                [new AuditChange("role:" + role.Key, existing is null ? null : RoleJson.Write(existing), RoleJson.Write(stored))], cancellationToken).ConfigureAwait(false);
             return stored;
         }, cancellationToken);
     }
@@ -93,7 +93,7 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
             }
 
             await scope.Connection.ExecuteAsync(new CommandDefinition("DELETE FROM security_roles WHERE tenant_id = @tenant AND role_key = @key", new { tenant = Tenant, key }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            AuditSecurity(scope, $"role '{key}' deleted", [new AuditChange("role:" + key, RoleJson.Write(role), null)]);
+            await AuditSecurityAsync(scope, $"role '{key}' deleted", [new AuditChange("role:" + key, RoleJson.Write(role), null)], cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
 
@@ -127,7 +127,7 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
                     ? "INSERT INTO secured_fields (tenant_id, entity_type, field) VALUES (@tenant, @entityType, @field) ON CONFLICT DO NOTHING"
                     : "DELETE FROM secured_fields WHERE tenant_id = @tenant AND entity_type = @entityType AND field = @field",
                 new { tenant = Tenant, entityType = entity.ApiName, field }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            AuditSecurity(scope, $"{entity.ApiName}.{field} {(secured ? "secured" : "no longer secured")}", [new AuditChange($"secured:{entity.ApiName}.{field}", !secured, secured)]);
+            await AuditSecurityAsync(scope, $"{entity.ApiName}.{field} {(secured ? "secured" : "no longer secured")}", [new AuditChange($"secured:{entity.ApiName}.{field}", !secured, secured)], cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
 
@@ -156,9 +156,9 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
                 "INSERT INTO record_shares (tenant_id, record_id, principal_type, principal_id, rights, shared_at, shared_by) VALUES (@tenant, @record, @type, @id, @rights, @at, @by) " +
                 "ON CONFLICT (tenant_id, record_id, principal_type, principal_id) DO UPDATE SET rights = excluded.rights, shared_at = excluded.shared_at, shared_by = excluded.shared_by",
                 args, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            scope.Audit(new PendingAudit(caller, AuditAction.Share, record.EntityType, record.Id,
+            await scope.AuditAsync(new PendingAudit(caller, AuditAction.Share, record.EntityType, record.Id,
                 [new AuditChange($"share:{TypeName(principal.Type)}:{principal.Id:D}", before is { } b ? ((ShareRights)b).ToString() : null, rights.ToString())],
-                $"shared with {TypeName(principal.Type)} {principal.Id:D}: {rights}"));
+                $"shared with {TypeName(principal.Type)} {principal.Id:D}: {rights}"), cancellationToken).ConfigureAwait(false);
             return new RecordShare(record, principal, rights, now, caller.UserId);
         }, cancellationToken);
     }
@@ -177,8 +177,8 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
             {
                 await scope.Connection.ExecuteAsync(new CommandDefinition(
                     "DELETE FROM record_shares WHERE tenant_id = @tenant AND record_id = @record AND principal_type = @type AND principal_id = @id", args, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                scope.Audit(new PendingAudit(caller, AuditAction.Unshare, record.EntityType, record.Id,
-                    [new AuditChange($"share:{TypeName(principal.Type)}:{principal.Id:D}", ((ShareRights)b).ToString(), null)], $"unshared from {TypeName(principal.Type)} {principal.Id:D}"));
+                await scope.AuditAsync(new PendingAudit(caller, AuditAction.Unshare, record.EntityType, record.Id,
+                    [new AuditChange($"share:{TypeName(principal.Type)}:{principal.Id:D}", ((ShareRights)b).ToString(), null)], $"unshared from {TypeName(principal.Type)} {principal.Id:D}"), cancellationToken).ConfigureAwait(false);
             }
 
             return true;
@@ -274,16 +274,16 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
                 args, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (changed > 0)
             {
-                AuditSecurity(scope, $"role '{roleKey}' {(grant ? "given to" : "taken from")} {TypeName(principal.Type)} {principal.Id:D}",
-                    [new AuditChange($"grant:{TypeName(principal.Type)}:{principal.Id:D}", grant ? null : roleKey, grant ? roleKey : null)]);
+                await AuditSecurityAsync(scope, $"role '{roleKey}' {(grant ? "given to" : "taken from")} {TypeName(principal.Type)} {principal.Id:D}",
+                    [new AuditChange($"grant:{TypeName(principal.Type)}:{principal.Id:D}", grant ? null : roleKey, grant ? roleKey : null)], cancellationToken).ConfigureAwait(false);
             }
 
             return true;
         }, cancellationToken);
     }
 
-    private void AuditSecurity(OperationScope scope, string detail, IReadOnlyList<AuditChange> changes) =>
-        scope.Audit(new PendingAudit(caller, AuditAction.Security, "security", Guid.Empty, changes, detail));
+    private ValueTask<long> AuditSecurityAsync(OperationScope scope, string detail, IReadOnlyList<AuditChange> changes, CancellationToken cancellationToken) =>
+        scope.AuditAsync(new PendingAudit(caller, AuditAction.Security, "security", Guid.Empty, changes, detail), cancellationToken);
 
     private static void Validate(OperationScope scope, SecurityRole role)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Crm.Engine.Rules.Rete;
@@ -540,13 +541,9 @@ internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IRead
             return;
         }
 
-        // The alpha memory passes each fact on once (an update of a held fact arrives as RightUpdate).
-        if (fact.TryGetState(StateId, out _))
-        {
-            RightUpdate(session, fact);
-            return;
-        }
-
+        // A fact arrives here once: its alpha memory passes it on only when it enters (an update of a held fact comes
+        // as RightUpdate, and RightUpdate asserts only a fact it does not hold), so there is nothing to look up.
+        Debug.Assert(!fact.TryGetState(StateId, out _), "a fact entered a root join twice");
         if (Next is TerminalNode terminal)
         {
             // One-fact rule: the fact holds the activation itself, whose token is the fact's shared one-fact token.

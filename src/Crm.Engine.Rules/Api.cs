@@ -162,8 +162,6 @@ public sealed class Activation : IMatch
     /// <summary>The rule's priority, read once (the agenda compares it on every move).</summary>
     internal int Priority { get; }
 
-    internal long Recency { get; set; }
-
     internal int QueueIndex { get; set; } = -1;
 
     internal bool IsQueued

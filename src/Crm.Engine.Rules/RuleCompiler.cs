@@ -182,7 +182,7 @@ internal sealed class NetworkBuilder
                 case PatternElement pattern:
                 {
                     var (stage, memory, factType) = BuildStage(rule, pattern, slotByName);
-                    var node = new SourceNode(_memoryCount++, stage);
+                    var node = new SourceNode(_memoryCount++, _nodeIds++, stage);
                     memory?.Sinks.Add(node);
                     link(node);
                     link = next => node.Next = next;

@@ -67,6 +67,49 @@ public class DifferentialTests
             .Sample((minimum, alphaK, ops) => CheckCollect(minimum, alphaK, ops), iter: 200);
     }
 
+    [Fact]
+    public void RandomFactStreams_KeyedGroupBy_EqualsNaiveGrouping()
+    {
+        var factory = new RuleCompiler().Compile([new GroupByPerARule().GetDefinition()]);
+        GenOp.Array[1, 30].Sample(ops =>
+        {
+            var session = factory.CreateSession();
+            var active = new HashSet<Activation>();
+            session.Events.ActivationCreatedEvent += (_, e) => Assert.True(active.Add(e.Activation));
+            session.Events.ActivationDeletedEvent += (_, e) => Assert.True(active.Remove(e.Activation));
+            var facts = new List<object>();
+            var nextId = 1;
+            foreach (var op in ops)
+            {
+                Apply(session, facts, op, ref nextId);
+
+                // One activation per A and per group (by Y) of the Bs whose X equals the A's Y.
+                var expected = facts.OfType<FactA>()
+                    .SelectMany(a => facts.OfType<FactB>().Where(b => b.X == a.Y).GroupBy(b => b.Y)
+                        .Select(g => $"A{a.Id}:Y{g.Key}:[{string.Join(",", g.Select(b => b.Id).Order())}]"))
+                    .ToHashSet();
+                var actual = active
+                    .Select(act => (A: (FactA)act.Facts[0].Value!, G: (IGrouping<int, FactB>)act.Facts[1].Value!))
+                    .Select(x => $"A{x.A.Id}:Y{x.G.Key}:[{string.Join(",", x.G.Select(b => b.Id).Order())}]")
+                    .ToHashSet();
+                Assert.True(expected.SetEquals(actual), $"expected [{string.Join(" ", expected.Order())}] but engine has [{string.Join(" ", actual.Order())}]");
+            }
+        }, iter: 200);
+    }
+
+    public sealed class GroupByPerARule : Rule
+    {
+        public override void Define()
+        {
+            FactA a = null!;
+            IGrouping<int, FactB> group = null!;
+            When()
+                .Match(() => a)
+                .Query(() => group, q => q.Match<FactB>(b => b.X == a.Y).GroupBy(b => b.Y));
+            Then().Do(_ => GC.KeepAlive(group));
+        }
+    }
+
     private static void CheckCollect(int minimum, int alphaK, Op[] ops)
     {
         var session = new RuleCompiler().Compile([CollectRule(minimum, alphaK)]).CreateSession();

@@ -135,7 +135,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
     {
         var m = Memory(session);
         var e = new LeftEntry(token);
-        IndexLeft(session, m, e);
+        var indexed = IndexLeft(session, m, e);
         if (key is null)
         {
             foreach (var r in m.Right.Values)
@@ -143,7 +143,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
                 TryPairOnLeftAssert(session, e, r);
             }
         }
-        else if (m.GroupOf(e.Key) is { } group)
+        else if (indexed is { } group)
         {
             ref var right = ref group.Right;
             for (var i = 0; i < right.End; i++)
@@ -169,7 +169,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         }
 
         UnindexLeft(m, e);
-        IndexLeft(session, m, e);
+        var indexed = IndexLeft(session, m, e);
         var now = default(Slots<RightEntry, Token?>);
         if (key is null)
         {
@@ -181,7 +181,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
                 }
             }
         }
-        else if (m.GroupOf(e.Key) is { } group)
+        else if (indexed is { } group)
         {
             ref var right = ref group.Right;
             for (var i = 0; i < right.End; i++)
@@ -242,7 +242,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         }
 
         var r = new RightEntry(fact);
-        IndexRight(session, m, r);
+        var indexed = IndexRight(session, m, r);
         AddRight(session, m, r);
         if (key is null)
         {
@@ -251,7 +251,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
                 TryPairOnRightAssert(session, m, e, r);
             }
         }
-        else if (m.GroupOf(r.Key) is { } group)
+        else if (indexed is { } group)
         {
             ref var left = ref group.Left;
             for (var i = 0; i < left.End; i++)
@@ -274,7 +274,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         }
 
         UnindexRight(m, r);
-        IndexRight(session, m, r);
+        var indexed = IndexRight(session, m, r);
         var now = default(Slots<LeftEntry, bool>);
         if (key is null)
         {
@@ -286,7 +286,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
                 }
             }
         }
-        else if (m.GroupOf(r.Key) is { } group)
+        else if (indexed is { } group)
         {
             ref var left = ref group.Left;
             for (var i = 0; i < left.End; i++)
@@ -469,18 +469,24 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         return true;
     }
 
-    private void IndexLeft(Session session, MatchMemory m, LeftEntry e)
+    // Indexes a left entry under its key; returns its group (null: no key, or the key expression failed).
+    private KeyGroup? IndexLeft(Session session, MatchMemory m, LeftEntry e)
     {
-        if (key is not null)
+        if (key is null)
         {
-            var k = key.LeftKey(session, e.Token);
-            if (!ReferenceEquals(k, JoinKey.NoKey))
-            {
-                m.GroupFor(ref k).Left.AddNew(e, false);
-            }
-
-            e.Key = k;
+            return null;
         }
+
+        var k = key.LeftKey(session, e.Token);
+        KeyGroup? group = null;
+        if (!ReferenceEquals(k, JoinKey.NoKey))
+        {
+            group = m.GroupFor(ref k);
+            group.Left.AddNew(e, false);
+        }
+
+        e.Key = k;
+        return group;
     }
 
     private static void UnindexLeft(MatchMemory m, LeftEntry e)
@@ -492,18 +498,24 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         }
     }
 
-    private void IndexRight(Session session, MatchMemory m, RightEntry r)
+    // Indexes a right entry under its key; returns its group (null: no key, or the key expression failed).
+    private KeyGroup? IndexRight(Session session, MatchMemory m, RightEntry r)
     {
-        if (key is not null)
+        if (key is null)
         {
-            var k = key.RightKey(session, r.Fact);
-            if (!ReferenceEquals(k, JoinKey.NoKey))
-            {
-                m.GroupFor(ref k).Right.AddNew(r, false);
-            }
-
-            r.Key = k;
+            return null;
         }
+
+        var k = key.RightKey(session, r.Fact);
+        KeyGroup? group = null;
+        if (!ReferenceEquals(k, JoinKey.NoKey))
+        {
+            group = m.GroupFor(ref k);
+            group.Right.AddNew(r, false);
+        }
+
+        r.Key = k;
+        return group;
     }
 
     private static void UnindexRight(MatchMemory m, RightEntry r)

@@ -8,25 +8,49 @@ namespace Crm.Engine.Rules.Rete;
 /// replaced by an update. A fact carries the session's per-node state about itself — which alpha memories hold it and
 /// what root joins and hashed joins keep for it — so a session needs no dictionary keyed by fact for those.
 /// </summary>
-internal sealed class Fact(long id, object? value)
+internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
 {
     // Alpha memory membership by AlphaMemoryNode.AlphaIndex: the first 64 inline, the rest in words allocated on use.
     private ulong _alpha;
-    private ulong[]? _alphaMore;
 
     // Per-node state (root join: child token or activation; hashed join: right entry): the first inline, the others
     // in a list. Looked up only on update and retract; never enumerated, so order does not matter.
     private int _stateNode = -1;
     private object? _state;
-    private NodeStates? _states;
+
+    // What most facts never need, in one object made on first use (a fact lives as long as the session: every field
+    // here is a field fewer on each of them).
+    private FactExtra? _extra;
 
     public long Id { get; } = id;
 
     public object? Object { get; set; } = value;
 
-    public Activation? Source { get; set; }
+    /// <summary>The activation that inserted this fact as a linked fact, or null.</summary>
+    public Activation? Source => _extra?.Source;
 
-    public object? LinkedKey { get; set; }
+    /// <summary>The key it is linked under in <see cref="Source"/>.</summary>
+    public object? LinkedKey => _extra?.LinkedKey;
+
+    private ulong[]? _alphaMore
+    {
+        get => _extra?.AlphaMore;
+        set => (_extra ??= new()).AlphaMore = value;
+    }
+
+    private NodeStates? _states
+    {
+        get => _extra?.States;
+        set => (_extra ??= new()).States = value;
+    }
+
+    /// <summary>Marks the fact as linked to an activation (see <c>IContext.InsertLinked</c>).</summary>
+    public void LinkTo(Activation source, object key)
+    {
+        _extra ??= new();
+        _extra.Source = source;
+        _extra.LinkedKey = key;
+    }
 
     /// <summary>
     /// The one-fact token of this fact, shared by the activations of every one-fact rule it matches (they keep no
@@ -48,14 +72,16 @@ internal sealed class Fact(long id, object? value)
         }
 
         var word = (index >> 6) - 1;
-        if (_alphaMore is null || word >= _alphaMore.Length)
+        var words = _alphaMore;
+        if (words is null || word >= words.Length)
         {
-            Array.Resize(ref _alphaMore, Math.Max(word + 1, (_alphaMore?.Length ?? 0) * 2));
+            Array.Resize(ref words, Math.Max(word + 1, (words?.Length ?? 0) * 2));
+            _alphaMore = words;
         }
 
         var more = 1UL << (index & 63);
-        var present = (_alphaMore[word] & more) != 0;
-        _alphaMore[word] |= more;
+        var present = (words[word] & more) != 0;
+        words[word] |= more;
         return !present;
     }
 
@@ -67,7 +93,8 @@ internal sealed class Fact(long id, object? value)
         }
 
         var word = (index >> 6) - 1;
-        return _alphaMore is not null && word < _alphaMore.Length && (_alphaMore[word] & (1UL << (index & 63))) != 0;
+        var words = _alphaMore;
+        return words is not null && word < words.Length && (words[word] & (1UL << (index & 63))) != 0;
     }
 
     /// <summary>Unmarks the fact from an alpha memory; returns false when it was not held.</summary>
@@ -100,7 +127,13 @@ internal sealed class Fact(long id, object? value)
             return;
         }
 
-        (_states ??= new NodeStates(capacityHint)).Add(node, state);
+        var states = _states;
+        if (states is null)
+        {
+            _states = states = new NodeStates(capacityHint);
+        }
+
+        states.Add(node, state);
     }
 
     public bool TryGetState(int node, out object? state)
@@ -111,9 +144,9 @@ internal sealed class Fact(long id, object? value)
             return true;
         }
 
-        if (_states is not null)
+        if (_states is { } states)
         {
-            return _states.TryGet(node, out state);
+            return states.TryGet(node, out state);
         }
 
         state = null;
@@ -130,9 +163,9 @@ internal sealed class Fact(long id, object? value)
             return true;
         }
 
-        if (_states is not null)
+        if (_states is { } states)
         {
-            return _states.Remove(node, out state);
+            return states.Remove(node, out state);
         }
 
         state = null;
@@ -142,12 +175,34 @@ internal sealed class Fact(long id, object? value)
     /// <summary>How many node states the fact holds (the session learns list capacities from it).</summary>
     public int StateCount => (_stateNode >= 0 ? 1 : 0) + (_states?.Count ?? 0);
 
+    // A fact is also the one-element set of contributors of the aggregate item it is (see FactStage): no array per item.
+    int IReadOnlyCollection<Fact>.Count => 1;
+
+    IEnumerator<Fact> IEnumerable<Fact>.GetEnumerator()
+    {
+        yield return this;
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<Fact>)this).GetEnumerator();
+
     // Deterministic hashing keeps iteration orders (and so activation recency ties) stable between runs.
     public override int GetHashCode() => Id.GetHashCode();
 
     public override bool Equals(object? obj) => ReferenceEquals(this, obj);
 
     public override string ToString() => $"#{Id}:{Object}";
+}
+
+/// <summary>The rarely used parts of a <see cref="Fact"/>.</summary>
+internal sealed class FactExtra
+{
+    public ulong[]? AlphaMore { get; set; }
+
+    public NodeStates? States { get; set; }
+
+    public Activation? Source { get; set; }
+
+    public object? LinkedKey { get; set; }
 }
 
 /// <summary>Node states of a fact beyond the first: a list searched linearly while short, through an index when long.</summary>
@@ -381,55 +436,3 @@ internal static class MemoryExtensions
         return value;
     }
 }
-
-/// <summary>
-/// The tokens or facts of a hashed join memory, by join key: the key each item was indexed under (so it can be
-/// unindexed when it changes) and the items under each key. An item whose key is <see cref="JoinKey.NoKey"/> is
-/// remembered but never matched. The sets keep insertion order, which decides firing order.
-/// </summary>
-internal sealed class KeyIndex<T>(IEqualityComparer<object>? comparer)
-    where T : notnull
-{
-    private readonly Dictionary<object, HashSet<T>> _items = new(comparer ?? EqualityComparer<object>.Default);
-    private readonly Dictionary<T, object> _keys = [];
-
-    /// <summary>Indexes an item under a key; returns the key.</summary>
-    public object Add(T item, object key)
-    {
-        _keys[item] = key;
-        if (!ReferenceEquals(key, JoinKey.NoKey))
-        {
-            _items.GetOrAdd(key).Add(item);
-        }
-
-        return key;
-    }
-
-    /// <summary>Unindexes an item; returns the key it had, or null when it was not indexed.</summary>
-    public object? Remove(T item)
-    {
-        if (!_keys.Remove(item, out var key))
-        {
-            return null;
-        }
-
-        if (_items.TryGetValue(key, out var set))
-        {
-            set.Remove(item);
-            if (set.Count == 0)
-            {
-                _items.Remove(key);
-            }
-        }
-
-        return key;
-    }
-
-    /// <summary>The key an indexed item has.</summary>
-    public object KeyOf(T item) => _keys[item];
-
-    /// <summary>The items under a key, or null when there are none (or the key never matches).</summary>
-    public HashSet<T>? ItemsWith(object? key) =>
-        key is not null && !ReferenceEquals(key, JoinKey.NoKey) && _items.TryGetValue(key, out var set) ? set : null;
-}
-

@@ -55,7 +55,6 @@ internal sealed class Session : ISession, IAgenda
     private bool _firing;
     private long _factIds;
     private long _syntheticIds;
-    private long _recency;
     private bool _halted;
     private int _depth;
 
@@ -415,7 +414,12 @@ internal sealed class Session : ISession, IAgenda
     internal void DoInsert(object value, Activation? source, object? linkedKey)
     {
         Raise.FactInserting(this, value);
-        var fact = new Fact(++_factIds, value) { Source = source, LinkedKey = linkedKey };
+        var fact = new Fact(++_factIds, value);
+        if (source is not null)
+        {
+            fact.LinkTo(source, linkedKey!);
+        }
+
         _facts.Add(value, fact);
         _depth++;
         try
@@ -608,7 +612,6 @@ internal sealed class Session : ISession, IAgenda
             _agenda.Remove(activation);
         }
 
-        activation.Recency = ++_recency;
         if (activation.Trigger != ActionTrigger.Deactivated && !Accepted(activation))
         {
             activation.IsQueued = false;

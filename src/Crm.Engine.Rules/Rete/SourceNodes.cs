@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace Crm.Engine.Rules.Rete;
 
@@ -24,12 +25,22 @@ internal sealed class FactStage(IReadOnlyList<BoundExpression> conditions, JoinK
 
     public override List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts)
     {
-        // In fact order (ids are unique, so any sort gives the same order).
-        var sorted = new Fact[facts.Count];
-        var n = 0;
-        foreach (var fact in facts)
+        // In fact order (ids are unique, so any sort gives the same order). A source node's keyed candidates come as
+        // a fresh array, which is sorted in place; other collections are copied first.
+        Fact[] sorted;
+        var n = facts.Count;
+        if (facts is Fact[] array)
         {
-            sorted[n++] = fact;
+            sorted = array;
+        }
+        else
+        {
+            sorted = new Fact[n];
+            var i = 0;
+            foreach (var fact in facts)
+            {
+                sorted[i++] = fact;
+            }
         }
 
         if (n > 1)
@@ -42,7 +53,7 @@ internal sealed class FactStage(IReadOnlyList<BoundExpression> conditions, JoinK
         {
             if (Passes(session, token, fact))
             {
-                items.Add(new Item(fact, fact.Object, [fact]));
+                items.Add(new Item(fact, fact.Object, fact));
             }
         }
 
@@ -109,21 +120,32 @@ internal sealed class AggregateStage(
             AggregateKind.Flatten => Flatten(session, token, inputs),
             _ => [Lookup(session, token, inputs)],
         };
-        var kept = new List<Item>(results.Count);
-        foreach (var r in results)
+        // Each result is tested once; a new list is made only from the first one that fails.
+        List<Item>? kept = null;
+        for (var i = 0; i < results.Count; i++)
         {
+            var r = results[i];
             if (!ReferenceEquals(r.Value, Session.Failed) && Passes(session, token, r.Value))
             {
-                kept.Add(r);
+                kept?.Add(r);
+            }
+            else
+            {
+                kept ??= results.GetRange(0, i);
             }
         }
 
-        return kept;
+        return kept ?? results;
     }
 
     // Every contributor once, in first-seen order.
     private static Fact[] All(List<Item> inputs)
     {
+        if (inputs.Count == 0)
+        {
+            return [];
+        }
+
         var total = 0;
         foreach (var input in inputs)
         {
@@ -139,16 +161,28 @@ internal sealed class AggregateStage(
         HashSet<Fact>? seen = total > 8 ? new HashSet<Fact>(total) : null;
         foreach (var input in inputs)
         {
+            if (input.Contributors is Fact single)
+            {
+                // A fact stage's item: the fact is its own contributor (no enumerator).
+                Add(single);
+                continue;
+            }
+
             foreach (var fact in input.Contributors)
             {
-                if (seen is not null ? seen.Add(fact) : !all.Contains(fact))
-                {
-                    all.Add(fact);
-                }
+                Add(fact);
             }
         }
 
         return [.. all];
+
+        void Add(Fact fact)
+        {
+            if (seen is not null ? seen.Add(fact) : !all.Contains(fact))
+            {
+                all.Add(fact);
+            }
+        }
     }
 
     private bool Passes(Session session, Token token, object? value)
@@ -290,14 +324,105 @@ internal static class Containers
 
 internal sealed class SourceMemory(IEqualityComparer<object>? comparer)
 {
-    public Dictionary<Token, Dictionary<object, SourceResult>> Results { get; } = [];
-
+    /// <summary>Every alpha-filtered fact the node aggregates (membership, unkeyed candidates, Explain).</summary>
     public HashSet<Fact> Facts { get; } = [];
 
-    // With an equality key: tokens and facts by key, so a fact change refreshes only the tokens sharing its key.
-    public KeyIndex<Token> LeftIndex { get; } = new(comparer);
+    /// <summary>Without a key: every left token's state, in insertion order (a fact change affects them all).</summary>
+    public Dictionary<Token, SourceLeft> Lefts { get; } = [];
 
-    public KeyIndex<Fact> RightIndex { get; } = new(comparer);
+    /// <summary>With a key: left tokens and facts by key (each side in the order a hash set would give).</summary>
+    public Dictionary<object, SourceGroup> Groups { get; } = new(comparer ?? EqualityComparer<object>.Default);
+
+    public SourceGroup? GroupOf(object? key) =>
+        key is not null && !ReferenceEquals(key, JoinKey.NoKey) && Groups.TryGetValue(key, out var group) ? group : null;
+
+    /// <summary>The group of a key, created if needed; <paramref name="key"/> becomes the group's own key instance.</summary>
+    public SourceGroup GroupFor(ref object key)
+    {
+        ref var group = ref CollectionsMarshal.GetValueRefOrAddDefault(Groups, key, out var exists);
+        if (!exists)
+        {
+            group = new SourceGroup(key);
+        }
+
+        key = group!.Key;
+        return group;
+    }
+
+    public void Release(SourceGroup group)
+    {
+        if (group.Left.Count == 0)
+        {
+            group.Left = default;
+        }
+
+        if (group.Right.Count == 0)
+        {
+            group.Right = default;
+        }
+
+        if (group.Left.Count == 0 && group.Right.Count == 0)
+        {
+            Groups.Remove(group.Key);
+        }
+    }
+}
+
+/// <summary>The left tokens and facts of a source node sharing one key.</summary>
+internal sealed class SourceGroup(object key)
+{
+    private Slots<SourceLeft, bool> _left;
+    private Slots<Fact, bool> _right;
+
+    public object Key { get; } = key;
+
+    public ref Slots<SourceLeft, bool> Left => ref _left;
+
+    public ref Slots<Fact, bool> Right => ref _right;
+}
+
+/// <summary>A left token of a source node: its key and its current results (usually one: an aggregate).</summary>
+internal sealed class SourceLeft(Token token)
+{
+    public Token Token { get; } = token;
+
+    public object Key { get; set; } = JoinKey.NoKey;
+
+    /// <summary>The only result, when there is exactly one (no dictionary).</summary>
+    public SourceResult? Single { get; set; }
+
+    public object? SingleKey { get; set; }
+
+    /// <summary>The results by item key, when there are several (in the order they were found).</summary>
+    public Dictionary<object, SourceResult>? Many { get; set; }
+
+    public int Count => Single is not null ? 1 : Many?.Count ?? 0;
+
+    /// <summary>The results as a dictionary (the general diff works on one).</summary>
+    public Dictionary<object, SourceResult> ToDictionary() =>
+        Many ?? (Single is null ? [] : new Dictionary<object, SourceResult> { [SingleKey!] = Single });
+
+    public void Set(Dictionary<object, SourceResult> results)
+    {
+        Single = null;
+        SingleKey = null;
+        Many = null;
+        if (results.Count == 1)
+        {
+            foreach (var (key, result) in results)
+            {
+                SingleKey = key;
+                Single = result;
+            }
+        }
+        else if (results.Count > 1)
+        {
+            Many = results;
+        }
+    }
+
+    /// <summary>The results' child tokens, in order.</summary>
+    public IEnumerable<SourceResult> Results => Single is not null ? [Single] : Many?.Values ?? (IEnumerable<SourceResult>)[];
 }
 
 internal sealed class SourceResult(Token child, Fact fact, IReadOnlyCollection<Fact> contributors)
@@ -310,8 +435,10 @@ internal sealed class SourceResult(Token child, Fact fact, IReadOnlyCollection<F
 }
 
 /// <summary>Beta node for a pattern with a source: re-evaluates the source for the affected tokens and diffs the results.</summary>
-internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRightSink
+internal sealed class SourceNode(int memoryIndex, int stateId, Stage stage) : ILeftSink, IRightSink
 {
+    // With a key, a token's SourceLeft lives on the token and a fact's key on the fact (see Token, Fact), and only
+    // the key groups are enumerated; without one, every token is affected by every fact, so they are kept in order.
     private readonly JoinKey? _key = stage.Key;
 
     public ILeftSink Next { get; set; } = null!;
@@ -324,32 +451,33 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
     public void LeftAssert(Session session, Token token)
     {
         var m = Memory(session);
-        m.Results[token] = [];
-        IndexLeft(session, m, token);
-        Diff(session, m, token, force: false, changed: null);
+        var left = new SourceLeft(token);
+        AddLeft(session, m, left);
+        IndexLeft(session, m, left);
+        Diff(session, m, left, force: false, changed: null);
     }
 
     public void LeftUpdate(Session session, Token token)
     {
         var m = Memory(session);
-        if (!m.Results.ContainsKey(token))
+        if (!TryGetLeft(session, m, token, out var left))
         {
             LeftAssert(session, token);
             return;
         }
 
-        UnindexLeft(m, token);
-        IndexLeft(session, m, token);
-        Diff(session, m, token, force: true, changed: null);
+        UnindexLeft(m, left);
+        IndexLeft(session, m, left);
+        Diff(session, m, left, force: true, changed: null);
     }
 
     public void LeftRetract(Session session, Token token)
     {
         var m = Memory(session);
-        if (m.Results.Remove(token, out var results))
+        if (RemoveLeft(session, m, token, out var left))
         {
-            UnindexLeft(m, token);
-            foreach (var r in results.Values)
+            UnindexLeft(m, left);
+            foreach (var r in left.Results)
             {
                 Next.LeftRetract(session, r.Child);
             }
@@ -401,6 +529,25 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
             return true;
         }
 
+        if (a is IList la && b is IList lb && a is not string)
+        {
+            // Collections from Collect are arrays: compared by index, no enumerators.
+            if (la.Count != lb.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < la.Count; i++)
+            {
+                if (!Equals(la[i], lb[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         if (a is IEnumerable ea && b is IEnumerable eb && a is not string)
         {
             return ea.Cast<object?>().SequenceEqual(eb.Cast<object?>());
@@ -409,87 +556,169 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
         return Equals(a, b);
     }
 
-    private List<Token> Affected(SourceMemory m, object? oldKey, object? newKey)
+    private static bool Contains(IReadOnlyCollection<Fact> contributors, Fact fact) => contributors switch
+    {
+        Fact single => ReferenceEquals(single, fact),
+        Fact[] array => Array.IndexOf(array, fact) >= 0,
+        _ => contributors.Contains(fact),
+    };
+
+    private List<SourceLeft> Affected(SourceMemory m, object? oldKey, object? newKey)
     {
         if (_key is null)
         {
-            return [.. m.Results.Keys];
+            return [.. m.Lefts.Values];
         }
 
-        var tokens = new List<Token>();
-        AddAffected(m, tokens, oldKey);
+        var lefts = new List<SourceLeft>();
+        AddAffected(m, lefts, oldKey);
         if (!Equals(oldKey, newKey))
         {
-            AddAffected(m, tokens, newKey);
+            AddAffected(m, lefts, newKey);
         }
 
-        return tokens;
+        return lefts;
     }
 
-    private static void AddAffected(SourceMemory m, List<Token> tokens, object? key)
+    private static void AddAffected(SourceMemory m, List<SourceLeft> lefts, object? key)
     {
-        if (m.LeftIndex.ItemsWith(key) is { } set)
+        if (m.GroupOf(key) is not { } group)
         {
-            var first = tokens.Count == 0;
-            foreach (var t in set)
+            return;
+        }
+
+        var first = lefts.Count == 0;
+        ref var set = ref group.Left;
+        for (var i = 0; i < set.End; i++)
+        {
+            if (set.KeyAt(i) is { } left && (first || !lefts.Contains(left)))
             {
-                if (first || !tokens.Contains(t))
-                {
-                    tokens.Add(t);
-                }
+                lefts.Add(left);
             }
         }
     }
 
-    private HashSet<Fact> Candidates(SourceMemory m, Token token)
+    private IReadOnlyCollection<Fact> Candidates(SourceMemory m, SourceLeft left)
     {
         if (_key is null)
         {
             return m.Facts;
         }
 
-        return m.RightIndex.ItemsWith(m.LeftIndex.KeyOf(token)) ?? [];
+        return m.GroupOf(left.Key) is { } group && group.Right.Count > 0 ? group.Right.ToArray() : [];
     }
 
-    private void IndexLeft(Session session, SourceMemory m, Token token)
+    private void AddLeft(Session session, SourceMemory m, SourceLeft left)
+    {
+        if (_key is null)
+        {
+            m.Lefts[left.Token] = left;
+        }
+        else
+        {
+            session.TokenStateSet(stateId, left.Token, left);
+        }
+    }
+
+    private bool TryGetLeft(Session session, SourceMemory m, Token token, out SourceLeft left)
+    {
+        if (_key is null)
+        {
+            return m.Lefts.TryGetValue(token, out left!);
+        }
+
+        var found = session.TokenStateTryGet(stateId, token, out var state);
+        left = (SourceLeft)state!;
+        return found;
+    }
+
+    private bool RemoveLeft(Session session, SourceMemory m, Token token, out SourceLeft left)
+    {
+        if (_key is null)
+        {
+            return m.Lefts.Remove(token, out left!);
+        }
+
+        var found = session.TokenStateRemove(stateId, token, out var state);
+        left = (SourceLeft)state!;
+        return found;
+    }
+
+    private void IndexLeft(Session session, SourceMemory m, SourceLeft left)
     {
         if (_key is not null)
         {
-            m.LeftIndex.Add(token, _key.LeftKey(session, token));
+            var k = _key.LeftKey(session, left.Token);
+            if (!ReferenceEquals(k, JoinKey.NoKey))
+            {
+                m.GroupFor(ref k).Left.AddNew(left, false);
+            }
+
+            left.Key = k;
         }
     }
 
-    private void UnindexLeft(SourceMemory m, Token token)
+    private static void UnindexLeft(SourceMemory m, SourceLeft left)
     {
-        if (_key is not null)
+        if (m.GroupOf(left.Key) is { } group)
         {
-            m.LeftIndex.Remove(token);
+            group.Left.Remove(left);
+            m.Release(group);
         }
     }
 
-    private object? IndexRight(Session session, SourceMemory m, Fact fact) =>
-        _key is null ? null : m.RightIndex.Add(fact, _key.RightKey(session, fact));
-
-    private object? UnindexRight(SourceMemory m, Fact fact) =>
-        _key is null ? null : m.RightIndex.Remove(fact);
-
-    private void Refresh(Session session, SourceMemory m, List<Token> tokens, Fact? changed)
+    // Indexes a fact under its key (kept on the fact); returns the key.
+    private object? IndexRight(Session session, SourceMemory m, Fact fact)
     {
-        foreach (var token in tokens)
+        if (_key is null)
         {
-            Diff(session, m, token, force: false, changed);
+            return null;
+        }
+
+        var k = _key.RightKey(session, fact);
+        if (!ReferenceEquals(k, JoinKey.NoKey))
+        {
+            m.GroupFor(ref k).Right.AddNew(fact, false);
+        }
+
+        session.FactStateAdd(stateId, fact, k);
+        return k;
+    }
+
+    // Unindexes a fact; returns the key it had.
+    private object? UnindexRight(SourceMemory m, Fact fact)
+    {
+        if (_key is null || !fact.RemoveState(stateId, out var k))
+        {
+            return null;
+        }
+
+        if (m.GroupOf(k) is { } group)
+        {
+            group.Right.Remove(fact);
+            m.Release(group);
+        }
+
+        return k;
+    }
+
+    private void Refresh(Session session, SourceMemory m, List<SourceLeft> lefts, Fact? changed)
+    {
+        foreach (var left in lefts)
+        {
+            Diff(session, m, left, force: false, changed);
         }
     }
 
-    private void Diff(Session session, SourceMemory m, Token token, bool force, Fact? changed)
+    private void Diff(Session session, SourceMemory m, SourceLeft left, bool force, Fact? changed)
     {
-        var old = m.Results[token];
-        var items = Stage.Evaluate(session, token, Candidates(m, token));
-        if (items.Count == 1 && old.Count == 1 && old.TryGetValue(items[0].Key, out var same))
+        var token = left.Token;
+        var items = Stage.Evaluate(session, token, Candidates(m, left));
+        if (items.Count == 1 && left.Single is { } same && Equals(left.SingleKey, items[0].Key))
         {
             // The common case (one aggregate result before and after): update it in place, as the general path would.
             var item = items[0];
-            var touched = force || (changed is not null && (same.Contributors.Contains(changed) || item.Contributors.Contains(changed)));
+            var touched = force || (changed is not null && (Contains(same.Contributors, changed) || Contains(item.Contributors, changed)));
             var equal = ValueEquals(same.Fact.Object, item.Value);
             same.Fact.Object = item.Value;
             same.Contributors = item.Contributors;
@@ -501,6 +730,19 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
             return;
         }
 
+        if (items.Count == 1 && left.Count == 0)
+        {
+            // The first result (an aggregate's first evaluation): nothing to compare or retract.
+            var item = items[0];
+            var fact = session.NewSyntheticFact(item.Value);
+            var result = new SourceResult(token.Extend(fact), fact, item.Contributors);
+            left.Single = result;
+            left.SingleKey = item.Key;
+            Next.LeftAssert(session, result.Child);
+            return;
+        }
+
+        var old = left.ToDictionary();
         var now = new Dictionary<object, SourceResult>();
         var actions = new List<Action>();
         foreach (var item in items)
@@ -512,7 +754,7 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
 
             if (old.Remove(item.Key, out var existing))
             {
-                var touched = force || (changed is not null && (existing.Contributors.Contains(changed) || item.Contributors.Contains(changed)));
+                var touched = force || (changed is not null && (Contains(existing.Contributors, changed) || Contains(item.Contributors, changed)));
                 var equal = ValueEquals(existing.Fact.Object, item.Value);
                 existing.Fact.Object = item.Value;
                 existing.Contributors = item.Contributors;
@@ -531,7 +773,7 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
             }
         }
 
-        m.Results[token] = now;
+        left.Set(now);
         foreach (var gone in old.Values)
         {
             Next.LeftRetract(session, gone.Child);
@@ -543,5 +785,6 @@ internal sealed class SourceNode(int memoryIndex, Stage stage) : ILeftSink, IRig
         }
     }
 
-    private SourceMemory Memory(Session session) => session.GetMemory(memoryIndex, () => new SourceMemory(_key?.Comparer));
+    private SourceMemory Memory(Session session) =>
+        session.GetMemoryOrNull<SourceMemory>(memoryIndex) ?? session.SetMemory(memoryIndex, new SourceMemory(_key?.Comparer));
 }

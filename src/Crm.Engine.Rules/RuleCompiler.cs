@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using Crm.Engine.Rules.Rete;
@@ -139,21 +140,26 @@ internal sealed class NetworkBuilder
 
     // One-parameter lambdas with literal constants are compiled as a template over their constants, once per shape:
     // a thousand rules testing `Amount > i` compile one delegate, not a thousand.
+    // The template's key is the lambda's own key with its literals left out (computed in the same pass), so a lambda
+    // whose shape was seen before costs no second tree rewrite and no second key.
     private CompiledExpression CompileNew(LambdaExpression lambda)
     {
-        if (CompiledExpression.Lift(lambda) is not var (template, constants))
+        var key = KeyOf(lambda);
+        if (key.Shape is not { } shape)
         {
             return new CompiledExpression(lambda);
         }
 
-        var key = new ExpressionKey(template);
-        if (!_templates.TryGetValue(key, out var lifted))
+        if (!_templates.TryGetValue(shape, out var lifted))
         {
+            var (template, constants) = CompiledExpression.Lift(lambda)
+                ?? throw new InvalidOperationException($"expression '{lambda}' has a shape key but could not be lifted");
+            Debug.Assert(constants.Length == key.Literals.Length, "the key and the lifter disagree on the literals");
             lifted = template.Compile();
-            _templates[key] = lifted;
+            _templates[shape] = lifted;
         }
 
-        return new CompiledExpression(lambda, lifted, constants);
+        return new CompiledExpression(lambda, lifted, key.Literals);
     }
 
     private CompiledBranch BuildBranch(CompiledRule rule, int index, List<RuleElement> elements)
@@ -269,13 +275,13 @@ internal sealed class NetworkBuilder
         return new PatternElement(baseDeclaration, conditions);
     }
 
-    private (AlphaMemoryNode Memory, JoinKey? Key, List<BoundExpression> Beta, List<(BoundExpression, string)> All) BuildFactPattern(
+    private (AlphaMemoryNode Memory, JoinKey? Key, List<BoundExpression> Beta, List<(BoundExpression, Expression)> All) BuildFactPattern(
         CompiledRule rule, PatternElement pattern, Dictionary<string, int> slotByName)
     {
         var own = pattern.Declaration.Name;
         var alpha = new List<LambdaExpression>();
         var beta = new List<BoundExpression>();
-        var all = new List<(BoundExpression, string)>();
+        var all = new List<(BoundExpression, Expression)>();
         JoinKey? key = null;
         foreach (var condition in pattern.Conditions)
         {
@@ -283,7 +289,7 @@ internal sealed class NetworkBuilder
             foreach (var conjunct in ExpressionTools.Conjuncts(condition))
             {
                 var bound = Bind(rule, conjunct, own, slotByName);
-                all.Add((bound, conjunct.Body.ToString()));
+                all.Add((bound, conjunct.Body));
                 if (conjunct.Parameters.All(p => p.Name == own))
                 {
                     alpha.Add(conjunct);
@@ -322,7 +328,8 @@ internal sealed class NetworkBuilder
 
         static void AddRule(AlphaNode node, CompiledRule rule)
         {
-            if (!node.Rules.Contains(rule.Definition))
+            // A node's list grows only while the rule being added visits it, so a repeat is always the last entry.
+            if (node.Rules.Count == 0 || !ReferenceEquals(node.Rules[^1], rule.Definition))
             {
                 node.Rules.Add(rule.Definition);
             }

@@ -101,11 +101,13 @@ internal static class Explainer
 
     private static string? FirstFailure(Session session, ExplainStep step, Token token, Fact fact)
     {
-        foreach (var (condition, text) in step.Conditions)
+        foreach (var (condition, source) in step.Conditions)
         {
             var result = condition.Invoke(session, token, fact.Object);
             if (result is not true)
             {
+                // The condition's text is made here, when explaining, not for every condition of every build.
+                var text = source.ToString();
                 return ReferenceEquals(result, Session.Failed) ? text + " (threw an exception)" : text;
             }
         }

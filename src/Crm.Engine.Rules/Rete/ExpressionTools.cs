@@ -11,14 +11,64 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
     private readonly string _text;
     private readonly object?[] _constants;
 
+    // Where the non-null literals are in the text, and their values (in tree order, as ConstantLifter lifts them).
+    private readonly List<(int Start, int End)>? _spans;
+    private readonly bool _liftable;
+    private ExpressionKey? _shape;
+
     public ExpressionKey(LambdaExpression lambda)
     {
         var constants = new List<object?>();
         var sb = new StringBuilder();
-        new KeyWriter(lambda.Parameters, sb, constants).Visit(lambda.Body);
+        var writer = new KeyWriter(lambda.Parameters, sb, constants);
+        writer.Visit(lambda.Body);
         sb.Append("=>").Append(string.Join(",", lambda.Parameters.Select(p => p.Type.FullName)));
         _text = sb.ToString();
         _constants = [.. constants];
+        _spans = writer.LiteralSpans;
+        Literals = writer.LiteralValues is { } values ? [.. values] : [];
+        _liftable = lambda.Parameters.Count == 1 && Literals.Length > 0 && !writer.HasQuote;
+    }
+
+    private ExpressionKey(string text, object?[] constants)
+    {
+        _text = text;
+        _constants = constants;
+        Literals = [];
+    }
+
+    /// <summary>The non-null literal values, in the order <see cref="CompiledExpression.Lift"/> lifts them.</summary>
+    public object?[] Literals { get; }
+
+    /// <summary>
+    /// The key of the lambda's lifted template (see <see cref="CompiledExpression.Lift"/>): this key with the literals
+    /// left out, so lambdas that differ only in literals share it. Null when the lambda is not lifted.
+    /// </summary>
+    public ExpressionKey? Shape
+    {
+        get
+        {
+            if (!_liftable)
+            {
+                return null;
+            }
+
+            if (_shape is null)
+            {
+                var sb = new StringBuilder(_text.Length);
+                var at = 0;
+                foreach (var (start, end) in _spans!)
+                {
+                    sb.Append(_text, at, start - at).Append('?');
+                    at = end;
+                }
+
+                sb.Append(_text, at, _text.Length - at);
+                _shape = new ExpressionKey(sb.ToString(), _constants);
+            }
+
+            return _shape;
+        }
     }
 
     public bool Equals(ExpressionKey? other) =>
@@ -36,6 +86,12 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
     // is the very same instance).
     private sealed class KeyWriter(IReadOnlyList<ParameterExpression> parameters, StringBuilder sb, List<object?> constants) : ExpressionVisitor
     {
+        public List<(int Start, int End)>? LiteralSpans { get; private set; }
+
+        public List<object?>? LiteralValues { get; private set; }
+
+        public bool HasQuote { get; private set; }
+
         public override Expression? Visit(Expression? node)
         {
             if (node is null)
@@ -71,7 +127,14 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
             {
                 // Length-prefixed so that no literal (say, a string from a rule pack) can imitate the surrounding structure.
                 var text = Convert.ToString(node.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "null";
+                var start = sb.Length;
                 sb.Append('\'').Append(text.Length).Append(':').Append(text).Append('\'');
+                if (node.Value is not null)
+                {
+                    // A literal the lifter will lift (it leaves null alone): marked so the shape key can leave it out.
+                    (LiteralSpans ??= []).Add((start, sb.Length));
+                    (LiteralValues ??= []).Add(node.Value);
+                }
             }
             else
             {
@@ -99,6 +162,12 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
             if (node.Method is not null)
             {
                 sb.Append(MemberName(node.Method));
+            }
+
+            if (node.NodeType == ExpressionType.Quote)
+            {
+                // As the lifter: a quoted tree must stay as written, so such a lambda is not lifted.
+                HasQuote = true;
             }
 
             return base.VisitUnary(node);
@@ -149,11 +218,15 @@ internal sealed class CompiledExpression
     // Exactly one delegate is compiled per expression: single-parameter lambdas (most conditions and join keys) get a
     // direct one-argument delegate, the others one over an argument array. Boolean lambdas (conditions) return bool
     // unboxed, so testing a condition allocates nothing.
-    private readonly Func<object?[], object?>? _invoke;
-    private readonly Func<object?, object?>? _invoke1;
-    private readonly Func<object?[], bool>? _test;
-    private readonly Func<object?, bool>? _test1;
-    private readonly Func<object?, object?, object?>? _invoke2;
+    // A lambda that is not lifted is compiled on first use: a rule base holds many expressions that a given process
+    // never evaluates (explain texts' conditions, the actions of rules that never fire), and compiling one costs far
+    // more than building the network around it. Racing first uses may both compile; either result is correct.
+    private Func<object?[], object?>? _invoke;
+    private Func<object?, object?>? _invoke1;
+    private Func<object?[], bool>? _test;
+    private Func<object?, bool>? _test1;
+    private Func<object?, object?, object?>? _invoke2;
+    private volatile bool _pending;
 
     // Lifted form of a one-parameter lambda: a delegate shared by every lambda of the same shape, taking the
     // literal constants as an array (see ConstantLifter).
@@ -165,6 +238,7 @@ internal sealed class CompiledExpression
     public CompiledExpression(LambdaExpression lambda, Delegate lifted, object?[] constants)
     {
         Lambda = lambda;
+        IsUnary = true;
         _constants = constants;
         _liftedTest1 = lifted as Func<object?, object?[], bool>;
         _liftedInvoke1 = lifted as Func<object?, object?[], object?>;
@@ -181,6 +255,14 @@ internal sealed class CompiledExpression
     public CompiledExpression(LambdaExpression lambda)
     {
         Lambda = lambda;
+        IsUnary = lambda.Parameters.Count == 1;
+        IsBinary = lambda.Parameters.Count == 2 && lambda.ReturnType != typeof(bool);
+        _pending = true;
+    }
+
+    private void CompileNow()
+    {
+        var lambda = Lambda;
         var isBool = lambda.ReturnType == typeof(bool);
         if (lambda.Parameters.Count == 1)
         {
@@ -195,6 +277,7 @@ internal sealed class CompiledExpression
                 _invoke1 = Expression.Lambda<Func<object?, object?>>(Box(body1), arg).Compile();
             }
 
+            _pending = false;
             return;
         }
 
@@ -209,6 +292,7 @@ internal sealed class CompiledExpression
                 [lambda.Parameters[1]] = Expression.Convert(a1, lambda.Parameters[1].Type),
             }).Visit(lambda.Body);
             _invoke2 = Expression.Lambda<Func<object?, object?, object?>>(Box(body2), a0, a1).Compile();
+            _pending = false;
             return;
         }
 
@@ -224,42 +308,72 @@ internal sealed class CompiledExpression
         {
             _invoke = Expression.Lambda<Func<object?[], object?>>(Box(body), args).Compile();
         }
+
+        _pending = false;
     }
 
     public LambdaExpression Lambda { get; }
 
     /// <summary>Whether the lambda has exactly one parameter (then <see cref="Invoke1"/> and <see cref="Test1"/> need no argument array).</summary>
-    public bool IsUnary => _invoke1 is not null || _test1 is not null;
+    public bool IsUnary { get; }
 
     /// <summary>Whether the lambda is a two-parameter non-boolean one (then <see cref="Invoke2"/> needs no argument array).</summary>
-    public bool IsBinary => _invoke2 is not null;
+    public bool IsBinary { get; }
 
-    public object? Invoke2(object? arg0, object? arg1) => _invoke2 is not null ? _invoke2(arg0, arg1) : Invoke([arg0, arg1]);
+    public object? Invoke2(object? arg0, object? arg1)
+    {
+        Ensure();
+        return _invoke2 is not null ? _invoke2(arg0, arg1) : Invoke([arg0, arg1]);
+    }
 
-    public object? Invoke(object?[] args) =>
-        _invoke2 is not null ? _invoke2(args[0], args[1])
-        : _invoke1 is not null ? _invoke1(args[0])
-        : _test1 is not null ? _test1(args[0])
-        : _test is not null ? _test(args)
-        : _invoke!(args);
+    public object? Invoke(object?[] args)
+    {
+        Ensure();
+        return _invoke2 is not null ? _invoke2(args[0], args[1])
+            : _invoke1 is not null ? _invoke1(args[0])
+            : _test1 is not null ? _test1(args[0])
+            : _test is not null ? _test(args)
+            : _invoke!(args);
+    }
 
-    public object? Invoke1(object? arg) =>
-        _invoke1 is not null ? _invoke1(arg)
-        : _test1 is not null ? _test1(arg)
-        : Invoke([arg]);
+    public object? Invoke1(object? arg)
+    {
+        Ensure();
+        return _invoke1 is not null ? _invoke1(arg)
+            : _test1 is not null ? _test1(arg)
+            : Invoke([arg]);
+    }
 
     /// <summary>Whether the expression yields <see langword="true"/> (same as <c>Invoke(args) is true</c>).</summary>
-    public bool Test(object?[] args) =>
-        _test is not null ? _test(args)
-        : _test1 is not null ? _test1(args[0])
-        : Invoke(args) is true;
+    public bool Test(object?[] args)
+    {
+        Ensure();
+        return _test is not null ? _test(args)
+            : _test1 is not null ? _test1(args[0])
+            : Invoke(args) is true;
+    }
 
     /// <summary>Whether the single-argument expression yields <see langword="true"/> (same as <c>Invoke1(arg) is true</c>).</summary>
-    public bool Test1(object? arg) =>
-        _liftedTest1 is not null ? _liftedTest1(arg, _constants)
-        : _test1 is not null ? _test1(arg)
-        : _test is not null ? _test([arg])
-        : Invoke1(arg) is true;
+    public bool Test1(object? arg)
+    {
+        if (_liftedTest1 is not null)
+        {
+            return _liftedTest1(arg, _constants);
+        }
+
+        Ensure();
+        return _test1 is not null ? _test1(arg)
+            : _test is not null ? _test([arg])
+            : Invoke1(arg) is true;
+    }
+
+    private void Ensure()
+    {
+        if (_pending)
+        {
+            CompileNow();
+        }
+    }
 
     /// <summary>
     /// The lifted template of a one-parameter lambda: <c>(object arg, object[] constants) =&gt; body</c>, where every

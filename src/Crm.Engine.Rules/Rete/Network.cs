@@ -24,7 +24,7 @@ internal enum StepKind
 }
 
 /// <summary>One element of a branch as the explain evaluator sees it.</summary>
-internal sealed record ExplainStep(StepKind Kind, Declaration Declaration, IReadOnlyList<(BoundExpression Condition, string Text)> Conditions, Stage? Stage, Type? FactType)
+internal sealed record ExplainStep(StepKind Kind, Declaration Declaration, IReadOnlyList<(BoundExpression Condition, System.Linq.Expressions.Expression Source)> Conditions, Stage? Stage, Type? FactType)
 {
     /// <summary>For a source step: the node whose memory holds the alpha-filtered facts the source aggregates.</summary>
     public SourceNode? Node { get; init; }

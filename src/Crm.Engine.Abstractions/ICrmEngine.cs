@@ -1,5 +1,6 @@
 using Crm.Engine.Abstractions.Customers;
 using Crm.Engine.Abstractions.Events;
+using Crm.Engine.Abstractions.Import;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
@@ -74,6 +75,9 @@ public interface ICrmTenant
 
     /// <summary>Personal-data requests (export and erasure of what is held about a contact).</summary>
     IPersonalDataService PersonalData { get; }
+
+    /// <summary>Streaming CSV imports into the tenant, run as this caller with the source <see cref="OperationSource.Import"/>.</summary>
+    IImportService Import { get; }
 
     /// <summary>The same tenant's services acting as a user.</summary>
     /// <param name="userId">The user.</param>

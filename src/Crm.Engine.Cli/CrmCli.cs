@@ -66,6 +66,7 @@ internal static class CrmCli
         root.Subcommands.Add(RecordCommands.Build(context, options, RecordCommands.Account));
         root.Subcommands.Add(RecordCommands.Build(context, options, RecordCommands.Contact));
         root.Subcommands.Add(RuleCommands.Build(context, options));
+        root.Subcommands.Add(ImportCommand.Build(context, options));
         return root;
     }
 

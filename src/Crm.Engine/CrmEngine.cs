@@ -1,12 +1,14 @@
 using Crm.Engine.Abstractions;
 using Crm.Engine.Abstractions.Customers;
 using Crm.Engine.Abstractions.Events;
+using Crm.Engine.Abstractions.Import;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Tenancy;
 using Crm.Engine.Customers;
+using Crm.Engine.Import;
 using Crm.Engine.Metadata;
 using Crm.Engine.Organization;
 using Crm.Engine.Pipeline;
@@ -57,6 +59,7 @@ internal sealed class CrmTenant : ICrmTenant
         Security = new SecurityService(runtime, caller);
         Audit = new AuditService(runtime, caller);
         PersonalData = new PersonalDataService(runtime, store, caller);
+        Import = new ImportService(runtime, pipeline, store, caller);
     }
 
     public CallerContext Caller { get; }
@@ -80,6 +83,8 @@ internal sealed class CrmTenant : ICrmTenant
     public IAuditService Audit { get; }
 
     public IPersonalDataService PersonalData { get; }
+
+    public IImportService Import { get; }
 
     public ICrmTenant AsUser(Guid userId) => _engine.ForTenant(Caller with { UserId = userId, Source = Caller.Source == OperationSource.System ? OperationSource.Api : Caller.Source });
 }

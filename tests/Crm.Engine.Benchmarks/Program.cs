@@ -9,5 +9,13 @@ if (args.Contains("--quick"))
     return failures == 0 ? 0 : 1;
 }
 
+// Peak memory of one CSV import, measured by hand (Release): add --import-peak [rows]
+if (Array.IndexOf(args, "--import-peak") is var peak and >= 0)
+{
+    var rows = peak + 1 < args.Length ? int.Parse(args[peak + 1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+    await Crm.Engine.Benchmarks.Storage.CsvImportBenchmarks.MeasurePeak(rows, Console.Out);
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Full());
 return 0;

@@ -331,24 +331,67 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     /// <summary>The pipeline context whose handlers use this service (for nested operations).</summary>
     internal PipelineContext? Origin { get; set; }
 
-    private async Task<T> InScopeAsync<T>(Func<OperationScope, Task<T>> operation, CancellationToken cancellationToken)
+    private async Task<T> InScopeAsync<T>(Func<OperationScope, Task<T>> operation, CancellationToken cancellationToken, bool commit = true)
     {
         if (ambient is not null)
         {
             return await ambient.NestAsync(() => operation(ambient), cancellationToken).ConfigureAwait(false);
         }
 
-        IReadOnlyList<IDomainEvent> events;
+        IReadOnlyList<IDomainEvent> events = [];
         T result;
         await using (var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false))
         {
             result = await operation(scope).ConfigureAwait(false);
-            await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
-            events = scope.Events;
+            if (commit)
+            {
+                await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
+                events = scope.Events;
+            }
         }
 
         await runtime.Events.PublishAsync(events, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>
+    /// Runs an import batch in one write transaction. With <paramref name="savepoints"/>, each write of the session is
+    /// all or nothing on its own (a savepoint), so a row that fails leaves the others of the batch; without, a failed
+    /// write may leave part of itself and the caller must give up the batch (throw). The batch commits as a whole, or,
+    /// when <paramref name="commit"/> is false (a dry run), is rolled back whole. An exception out of
+    /// <paramref name="work"/> rolls back the whole batch.
+    /// </summary>
+    internal Task<T> BulkAsync<T>(string entityType, bool commit, bool savepoints, Func<BulkSession, Task<T>> work, CancellationToken cancellationToken) =>
+        InScopeAsync(scope => work(new BulkSession(this, scope, NewCreatePlan(scope, entityType, bulk: true), savepoints)), cancellationToken, commit);
+
+    /// <summary>The same caller's record service, joining a scope (reads in its transaction).</summary>
+    private RecordService Joining(OperationScope scope) => new(runtime, pipeline, store, caller, scope);
+
+    /// <summary>The writes of one import batch, in its transaction, as the service's caller.</summary>
+    internal sealed class BulkSession(RecordService service, OperationScope scope, CreatePlan plan, bool savepoints)
+    {
+        private RecordService? _reader;
+
+        public TenantEntity Entity => plan.Entity;
+
+        public AccessProfile Access => scope.Access;
+
+        /// <summary>Creates a record like <see cref="CreateManyAsync"/> does for one row, undone alone if it fails.</summary>
+        public Task<CrmRecord> CreateAsync(IReadOnlyDictionary<string, object?> values, CancellationToken cancellationToken) => savepoints
+            ? scope.NestAsync(() => service.CreateInScopeAsync(scope, plan, values, null, cancellationToken), cancellationToken)
+            : service.CreateInScopeAsync(scope, plan, values, null, cancellationToken);
+
+        /// <summary>Updates a record like <see cref="UpdateAsync"/>, undone alone if it fails.</summary>
+        public Task<CrmRecord> UpdateAsync(Guid id, IReadOnlyDictionary<string, object?> changes, CancellationToken cancellationToken) => savepoints
+            ? scope.NestAsync(() => service.WriteExistingAsync(scope, PipelineMessages.Update, plan.Entity.ApiName, id, null, changes, null, cancellationToken), cancellationToken)
+            : service.WriteExistingAsync(scope, PipelineMessages.Update, plan.Entity.ApiName, id, null, changes, null, cancellationToken);
+
+        /// <summary>Whether each write is its own savepoint (a failed row can be left out of the batch).</summary>
+        public bool Savepoints => savepoints;
+
+        /// <summary>Queries in the batch's transaction, with the caller's access.</summary>
+        public Task<RecordPage> QueryAsync(RecordQuery query, CancellationToken cancellationToken) =>
+            (_reader ??= service.Joining(scope)).QueryAsync(query, cancellationToken);
     }
 
     private CreatePlan NewCreatePlan(OperationScope scope, string entityType, bool bulk)
@@ -751,5 +794,5 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     /// <param name="PostOperation">Its PostOperation handlers.</param>
     /// <param name="Ids">The ids of the new records (increasing within the batch).</param>
     /// <param name="OwnerUnits">For a batch: the owners already found in the tenant, with their unit.</param>
-    private sealed record CreatePlan(TenantEntity Entity, PipelineStep[] PreValidation, PipelineStep[] PreOperation, PipelineStep[] PostOperation, BatchIds Ids, Dictionary<Guid, Guid>? OwnerUnits);
+    internal sealed record CreatePlan(TenantEntity Entity, PipelineStep[] PreValidation, PipelineStep[] PreOperation, PipelineStep[] PostOperation, BatchIds Ids, Dictionary<Guid, Guid>? OwnerUnits);
 }

@@ -1,0 +1,690 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Crm.Engine.Abstractions.Errors;
+using Crm.Engine.Abstractions.Import;
+using Crm.Engine.Abstractions.Metadata;
+using Crm.Engine.Abstractions.Records;
+using Crm.Engine.Abstractions.Security;
+using Crm.Engine.Abstractions.Tenancy;
+using Crm.Engine.Pipeline;
+using Crm.Engine.Records;
+using Crm.Engine.Security;
+using Crm.Engine.Tenancy;
+
+namespace Crm.Engine.Import;
+
+/// <summary>
+/// The streaming CSV import: reads one row at a time, converts it by the <see cref="ImportPlan"/>, and writes rows in
+/// batches, each batch one transaction in which every row is its own savepoint (a bad row never takes the good rows
+/// of its batch with it). Memory holds one batch, whatever the size of the file.
+/// </summary>
+internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeline, RecordStore store, CallerContext caller) : IImportService
+{
+    /// <summary>What bytes that are not valid in the file's encoding are decoded as.</summary>
+    private const char InvalidText = '\uFFFD';
+
+    public async Task<ImportReport> ImportAsync(Stream csv, ImportMapping mapping, ImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        // Bytes that are not valid in the encoding become U+FFFD, and a row holding one fails (never a silent '?').
+        var encoding = (Encoding)(options?.Encoding ?? new UTF8Encoding(false)).Clone();
+        encoding.DecoderFallback = new DecoderReplacementFallback(InvalidText.ToString());
+        using var reader = new StreamReader(csv, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
+        return await ImportTextAsync(reader, mapping, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ImportReport> ImportTextAsync(TextReader csv, ImportMapping mapping, ImportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(csv);
+        ArgumentNullException.ThrowIfNull(mapping);
+        options ??= new ImportOptions();
+        CheckOptions(mapping, options);
+        var stopwatch = Stopwatch.StartNew();
+        var importCaller = caller with { Source = OperationSource.Import, SourceName = string.IsNullOrWhiteSpace(options.SourceName) ? "import" : options.SourceName };
+        var records = new RecordService(runtime, pipeline, store, importCaller);
+
+        var (entity, timeZone) = await PrepareAsync(importCaller, mapping, cancellationToken).ConfigureAwait(false);
+        var reader = new CsvReader(csv);
+        if (await reader.DetectDelimiterAsync(mapping.Delimiter, cancellationToken).ConfigureAwait(false) is { } delimiterError)
+        {
+            throw new CrmValidationException(new CrmValidationError(entity.ApiName, "delimiter", null, "mapping", delimiterError));
+        }
+
+        var header = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (header is null || header.IsBlank)
+        {
+            throw new CrmValidationException(new CrmValidationError(entity.ApiName, "header", null, "mapping", "the file has no header line: its first line must name the columns."));
+        }
+
+        if (header.Error is not null)
+        {
+            throw new CrmValidationException(new CrmValidationError(entity.ApiName, "header", null, "mapping", "the header line cannot be read: " + header.Error));
+        }
+
+        var plan = ImportPlan.Build(mapping, entity, header.Fields, timeZone);
+        var run = new Run(records, plan, mapping, options, reader.Delimiter, importCaller.SourceName!);
+        foreach (var warning in plan.Warnings)
+        {
+            run.Warn(null, null, warning);
+        }
+
+        if (options.Rejects is { } rejects)
+        {
+            CsvText.WriteRow(rejects, plan.ErrorColumn >= 0 ? header.Fields : [.. header.Fields, ImportMapping.ErrorColumn], reader.Delimiter);
+        }
+
+        await run.ExecuteAsync(reader, cancellationToken).ConfigureAwait(false);
+        if (options.Rejects is { } written)
+        {
+            await written.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return run.Report(stopwatch.Elapsed);
+    }
+
+    private static void CheckOptions(ImportMapping mapping, ImportOptions options)
+    {
+        var errors = new List<CrmValidationError>();
+        if (options.BatchSize is < 1 or > 100_000)
+        {
+            errors.Add(new CrmValidationError(mapping.EntityType, "batchSize", options.BatchSize, "range", "the batch size must be between 1 and 100,000 rows."));
+        }
+
+        if (options.MaxErrors is < 0)
+        {
+            errors.Add(new CrmValidationError(mapping.EntityType, "maxErrors", options.MaxErrors, "range", "the maximum number of errors cannot be negative."));
+        }
+
+        if (mapping.Delimiter is '"' or '\r' or '\n')
+        {
+            errors.Add(new CrmValidationError(mapping.EntityType, "delimiter", mapping.Delimiter, "mapping", "the delimiter cannot be a quote or a line break."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+    }
+
+    /// <summary>Reads the entity's metadata and the tenant's time zone, and refuses a caller who may not create (or write) any record of the type.</summary>
+    private async Task<(TenantEntity Entity, TimeZoneInfo TimeZone)> PrepareAsync(CallerContext importCaller, ImportMapping mapping, CancellationToken cancellationToken)
+    {
+        await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var tenant = await new TenantAdministration(runtime).GetAsync(importCaller.TenantId, cancellationToken).ConfigureAwait(false)
+            ?? throw new CrmTenantNotFoundException(importCaller.TenantId);
+        await using var connection = await runtime.Storage.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var metadata = await runtime.Metadata.GetAsync(connection, null, importCaller.TenantId, cancellationToken).ConfigureAwait(false);
+        var entity = metadata.GetEntity(mapping.EntityType);
+        var access = await AccessProfile.ForAsync(importCaller, connection, null, runtime.Storage.Dialect, cancellationToken).ConfigureAwait(false);
+        var needed = mapping.Mode == ImportMode.UpdateOnly ? RecordPrivilege.Write : RecordPrivilege.Create;
+        if (!access.IsSystem && mapping.Mode != ImportMode.UpdateOnly && access.Depth(entity.ApiName, needed) == AccessDepth.None)
+        {
+            throw new CrmAccessDeniedException($"importing into {entity.ApiName} creates records, which needs the Create privilege on {entity.ApiName}; none of your security roles gives it.", entity.ApiName);
+        }
+
+        TimeZoneInfo zone;
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(tenant.Settings.TimeZone);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            zone = TimeZoneInfo.Utc;
+        }
+
+        return (entity, zone);
+    }
+
+    /// <summary>A row failed on the fast path (no savepoints): the batch is rolled back and written again row by row.</summary>
+    private sealed class RowFailedException(Exception inner) : Exception("a row of the batch failed", inner);
+
+    /// <summary>A row read and converted, waiting for its batch.</summary>
+    private sealed class PendingRow(CsvRow row, Dictionary<string, object?> values, string? key)
+    {
+        public CsvRow Row { get; } = row;
+
+        public Dictionary<string, object?> Values { get; } = values;
+
+        public string? Key { get; } = key;
+
+        /// <summary>Dropped before writing: a later row of the batch has the same key (last wins).</summary>
+        public bool Superseded { get; set; }
+    }
+
+    /// <summary>One import run: counters, report lists, the batch, the rejects.</summary>
+    private sealed class Run(RecordService records, ImportPlan plan, ImportMapping mapping, ImportOptions options, char delimiter, string sourceName)
+    {
+        private readonly List<ImportRowError> _errors = [];
+        private readonly List<ImportWarning> _warnings = [];
+        private readonly List<PendingRow> _batch = new(Math.Min(options.BatchSize, 10_000));
+        private readonly Dictionary<string, int> _batchKeys = new(StringComparer.Ordinal);
+
+        // Keys seen in the file, with their first line: only kept when duplicates are rejected or the first wins.
+        private readonly Dictionary<string, long>? _seenKeys = plan.Keys.Count > 0 && mapping.DuplicateKeys != DuplicateKeyHandling.LastWins ? new(StringComparer.Ordinal) : null;
+        private long _rowsRead;
+        private long _created;
+        private long _updated;
+        private long _unchanged;
+        private long _skipped;
+        private long _failed;
+        private long _blank;
+        private long _warningCount;
+        private string? _stopReason;
+
+        public void Warn(long? line, string? column, string message)
+        {
+            _warningCount++;
+            if (_warnings.Count < options.MaxWarnings)
+            {
+                _warnings.Add(new ImportWarning(line, column, message));
+            }
+        }
+
+        public ImportReport Report(TimeSpan elapsed) => new()
+        {
+            EntityType = plan.Entity.ApiName,
+            SourceName = sourceName,
+            DryRun = options.DryRun,
+            Delimiter = delimiter,
+            RowsRead = _rowsRead,
+            Created = _created,
+            Updated = _updated,
+            Unchanged = _unchanged,
+            Skipped = _skipped,
+            Failed = _failed,
+            BlankLines = _blank,
+            Errors = _errors,
+            Warnings = _warnings,
+            WarningCount = _warningCount,
+            Columns = plan.Columns,
+            Stopped = _stopReason is not null,
+            StopReason = _stopReason,
+            Elapsed = elapsed,
+        };
+
+        public async Task ExecuteAsync(CsvReader reader, CancellationToken cancellationToken)
+        {
+            while (_stopReason is null)
+            {
+                CsvRow? row;
+                try
+                {
+                    row = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (CsvFormatException ex)
+                {
+                    _stopReason = ex.Message;
+                    break;
+                }
+
+                if (row is null)
+                {
+                    break;
+                }
+
+                if (row.IsBlank)
+                {
+                    _blank++;
+                    continue;
+                }
+
+                _rowsRead++;
+                if (Convert(row) is { } pending && Admit(pending) && _batch.Count >= options.BatchSize)
+                {
+                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (options.MaxErrors is { } max && _failed >= max && _stopReason is null)
+                {
+                    _stopReason = $"stopped after {_failed} failed rows (the maximum) at line {row.Line}; the rows after it were not read.";
+                }
+            }
+
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Converts a row's cells; a row with any problem fails whole, with every problem reported.</summary>
+        private PendingRow? Convert(CsvRow row)
+        {
+            var header = plan.Header;
+            if (row.Error is not null)
+            {
+                Fail(row, [new ImportRowError(row.Line, null, null, null, "csv", row.Error)]);
+                return null;
+            }
+
+            for (var i = 0; i < row.Fields.Length; i++)
+            {
+                if (row.Fields[i].Contains(InvalidText, StringComparison.Ordinal))
+                {
+                    Fail(row, [new ImportRowError(row.Line, i < header.Length ? header[i] : null, null, row.Fields[i], "encoding",
+                        "the value holds bytes that are not valid in the file's encoding (shown as \uFFFD): give the file's encoding (e.g. windows-1252, latin1) or save it as UTF-8.")]);
+                    return null;
+                }
+            }
+
+            // Columns beyond the header are only tolerated when they are empty (a trailing delimiter).
+            var count = row.Fields.Length;
+            while (count > header.Length && row.Fields[count - 1].Length == 0)
+            {
+                count--;
+            }
+
+            if (count != header.Length)
+            {
+                Fail(row, [new ImportRowError(row.Line, null, null, null, "csv",
+                    $"the row has {row.Fields.Length} values but the header has {header.Length} columns{(count > header.Length ? " (an unquoted delimiter inside a value? quote the value)" : string.Empty)}.")]);
+                return null;
+            }
+
+            List<ImportRowError>? errors = null;
+            var values = new Dictionary<string, object?>(plan.ColumnOfField.Count + 1, StringComparer.Ordinal);
+            for (var i = 0; i < header.Length; i++)
+            {
+                if (plan.Converters[i] is not { } converters)
+                {
+                    continue;
+                }
+
+                var cell = row.Fields[i];
+                foreach (var converter in converters)
+                {
+                    if (converter.Convert(cell, out var value) is { } error)
+                    {
+                        (errors ??= []).Add(new ImportRowError(row.Line, header[i], converter.Field.ApiName, cell, error.Rule, error.Message));
+                    }
+                    else
+                    {
+                        values[converter.Field.ApiName] = value;
+                    }
+                }
+            }
+
+            if (plan.UnmappedField is { } keep)
+            {
+                StringBuilder? kept = null;
+                foreach (var i in plan.KeptColumns)
+                {
+                    var cell = mapping.Trim ? row.Fields[i].Trim() : row.Fields[i];
+                    if (cell.Length > 0)
+                    {
+                        (kept ??= new StringBuilder()).Append(kept.Length == 0 ? string.Empty : "\n").Append(header[i]).Append(": ").Append(cell);
+                    }
+                }
+
+                values[keep.ApiName] = kept?.ToString();
+            }
+
+            string? key = null;
+            if (errors is null && plan.Keys.Count > 0)
+            {
+                var parts = new string[plan.Keys.Count];
+                for (var k = 0; k < plan.Keys.Count; k++)
+                {
+                    var (field, column) = plan.Keys[k];
+                    if (values[field] is not { } part)
+                    {
+                        if (mapping.Mode != ImportMode.CreateOnly)
+                        {
+                            (errors ??= []).Add(new ImportRowError(row.Line, header[column], field, row.Fields[column], "blank_key",
+                                $"the key {field} is blank: in mode {mapping.Mode} a row needs its key to find the record (a blank key never creates a record silently)."));
+                        }
+
+                        parts = null;
+                        break;
+                    }
+
+                    parts[k] = KeyText(part);
+                }
+
+                key = parts is null ? null : string.Join('\u001f', parts);
+            }
+
+            if (errors is not null)
+            {
+                Fail(row, errors);
+                return null;
+            }
+
+            return new PendingRow(row, values, key);
+        }
+
+        /// <summary>Applies the in-file duplicate rule; adds the row to the batch unless it fails or is skipped.</summary>
+        private bool Admit(PendingRow pending)
+        {
+            if (pending.Key is { } key)
+            {
+                if (_seenKeys is not null)
+                {
+                    if (_seenKeys.TryGetValue(key, out var first))
+                    {
+                        if (mapping.DuplicateKeys == DuplicateKeyHandling.FirstWins)
+                        {
+                            _skipped++;
+                            Warn(pending.Row.Line, null, $"skipped: line {first} has the same key ({ShowKey(pending)}) and the first row wins.");
+                        }
+                        else
+                        {
+                            Fail(pending.Row, [new ImportRowError(pending.Row.Line, plan.Header[plan.Keys[0].Column], plan.Keys[0].Field, ShowKey(pending), "duplicate_key",
+                                $"line {first} has the same key ({ShowKey(pending)}); a key may appear once in the file. Remove one row, or choose first-wins or last-wins.")]);
+                        }
+
+                        return false;
+                    }
+
+                    _seenKeys.Add(key, pending.Row.Line);
+                }
+                else if (_batchKeys.TryGetValue(key, out var earlier))
+                {
+                    var superseded = _batch[earlier];
+                    superseded.Superseded = true;
+                    _skipped++;
+                    Warn(superseded.Row.Line, null, $"skipped: line {pending.Row.Line} has the same key ({ShowKey(pending)}) and the last row wins.");
+                }
+
+                if (_seenKeys is null)
+                {
+                    _batchKeys[key] = _batch.Count;
+                }
+            }
+
+            _batch.Add(pending);
+            return true;
+        }
+
+        private string ShowKey(PendingRow pending) => string.Join(", ", plan.Keys.Select(k => $"{k.Field}={pending.Row.Fields[k.Column].Trim()}"));
+
+        /// <summary>Writes the batch in one transaction; a failure of the transaction itself fails every row it held.</summary>
+        private async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            var rows = _batch.Where(r => !r.Superseded).ToList();
+            _batch.Clear();
+            _batchKeys.Clear();
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            List<(PendingRow Row, Outcome Outcome, Exception? Error)> outcomes;
+            try
+            {
+                try
+                {
+                    // Fast path: no savepoint per row. The first row the engine refuses rolls the batch back, and it
+                    // is written again with a savepoint per row, so that row alone is left out.
+                    outcomes = await records.BulkAsync(plan.Entity.ApiName, commit: !options.DryRun, savepoints: false, session => WriteAsync(session, rows, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
+                catch (RowFailedException)
+                {
+                    outcomes = await records.BulkAsync(plan.Entity.ApiName, commit: !options.DryRun, savepoints: true, session => WriteAsync(session, rows, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The transaction was rolled back whole: nothing of the batch remains; every row goes to the rejects.
+                var (first, last) = (rows[0].Row.Line, rows[^1].Row.Line);
+                var message = $"the batch of lines {first}-{last} could not be written and was rolled back ({ex.GetType().Name}: {ex.Message}); none of its rows was imported.";
+                foreach (var row in rows)
+                {
+                    Fail(row.Row, [new ImportRowError(row.Row.Line, null, null, null, "storage", message)]);
+                }
+
+                _stopReason ??= $"stopped at line {last}: {message}";
+                return;
+            }
+
+            foreach (var (row, outcome, error) in outcomes)
+            {
+                switch (outcome)
+                {
+                    case Outcome.Created:
+                        _created++;
+                        break;
+                    case Outcome.Updated:
+                        _updated++;
+                        break;
+                    case Outcome.Unchanged:
+                        _unchanged++;
+                        break;
+                    default:
+                        Fail(row.Row, Describe(row, error!));
+                        break;
+                }
+            }
+        }
+
+        private enum Outcome
+        {
+            Created,
+            Updated,
+            Unchanged,
+            Failed,
+        }
+
+        private async Task<List<(PendingRow Row, Outcome Outcome, Exception? Error)>> WriteAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
+        {
+            var existing = plan.Keys.Count > 0 ? await FindExistingAsync(session, rows, cancellationToken).ConfigureAwait(false) : null;
+            var outcomes = new List<(PendingRow, Outcome, Exception?)>(rows.Count);
+            foreach (var row in rows)
+            {
+                try
+                {
+                    var matches = row.Key is { } key && existing!.TryGetValue(key, out var found) ? found : null;
+                    if (matches is { Count: > 1 })
+                    {
+                        throw new CrmValidationException(new CrmValidationError(plan.Entity.ApiName, plan.Keys[0].Field, null, "ambiguous_key",
+                            $"the key matches {matches.Count} existing {plan.Entity.ApiName} records ({string.Join(", ", matches.Take(3).Select(m => m.Id))}); make the key unique first (e.g. merge the duplicates)."));
+                    }
+
+                    var match = matches?[0];
+                    if (match is null && mapping.Mode == ImportMode.UpdateOnly)
+                    {
+                        throw new CrmValidationException(new CrmValidationError(plan.Entity.ApiName, plan.Keys[0].Field, null, "not_found",
+                            $"no {plan.Entity.ApiName} has this key; mode UpdateOnly never creates records."));
+                    }
+
+                    if (match is not null && mapping.Mode == ImportMode.CreateOnly)
+                    {
+                        throw new CrmValidationException(new CrmValidationError(plan.Entity.ApiName, plan.Keys[0].Field, null, "duplicate_key",
+                            $"a {plan.Entity.ApiName} with this key already exists ({match.Id}); use mode Upsert to update it."));
+                    }
+
+                    if (match is null)
+                    {
+                        var values = new Dictionary<string, object?>(row.Values.Count, StringComparer.Ordinal);
+                        foreach (var (field, value) in row.Values)
+                        {
+                            if (value is not null)
+                            {
+                                values.Add(field, value);
+                            }
+                        }
+
+                        var created = await session.CreateAsync(values, cancellationToken).ConfigureAwait(false);
+                        if (row.Key is { } newKey)
+                        {
+                            existing![newKey] = [created];
+                        }
+
+                        outcomes.Add((row, Outcome.Created, null));
+                        continue;
+                    }
+
+                    var changes = Changes(match, row.Values);
+                    if (changes.Count == 0)
+                    {
+                        outcomes.Add((row, Outcome.Unchanged, null));
+                        continue;
+                    }
+
+                    var updated = await session.UpdateAsync(match.Id, changes, cancellationToken).ConfigureAwait(false);
+                    existing![row.Key!] = [updated];
+                    outcomes.Add((row, Outcome.Updated, null));
+                }
+                catch (CrmException ex) when (ex is not CrmTenantNotFoundException)
+                {
+                    if (!session.Savepoints)
+                    {
+                        throw new RowFailedException(ex);
+                    }
+
+                    outcomes.Add((row, Outcome.Failed, ex));
+                }
+            }
+
+            return outcomes;
+        }
+
+        /// <summary>The values that differ from the stored record (blank cells leave stored values alone unless configured).</summary>
+        private Dictionary<string, object?> Changes(CrmRecord stored, Dictionary<string, object?> values)
+        {
+            var changes = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var (field, value) in values)
+            {
+                if (value is null && !mapping.BlankClearsOnUpdate)
+                {
+                    continue;
+                }
+
+                var definition = plan.Entity.FindField(field)!.Definition;
+                var canonical = value;
+                if (Metadata.FieldRules.TryCoerce(plan.Entity.ApiName, definition, value, out var coerced) is null)
+                {
+                    canonical = coerced;
+                }
+
+                if (!RecordService.ValueEquals(stored[field], canonical))
+                {
+                    changes[field] = value;
+                }
+            }
+
+            return changes;
+        }
+
+        /// <summary>The records whose key is one of the batch's keys, by key (readable by the caller).</summary>
+        private async Task<Dictionary<string, List<CrmRecord>>> FindExistingAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
+        {
+            var found = new Dictionary<string, List<CrmRecord>>(StringComparer.Ordinal);
+            var query = RecordQuery.For(plan.Entity.ApiName).Take(RecordQuery.MaxPageSize);
+            var any = false;
+            foreach (var (field, _) in plan.Keys)
+            {
+                var definition = plan.Entity.FindField(field)!.Definition;
+                var distinct = new HashSet<object>();
+                foreach (var row in rows)
+                {
+                    if (row.Key is not null && row.Values[field] is { } value)
+                    {
+                        distinct.Add(Metadata.FieldRules.TryCoerce(plan.Entity.ApiName, definition, value, out var canonical) is null && canonical is not null ? canonical : value);
+                    }
+                }
+
+                any |= distinct.Count > 0;
+                query = query.Where(field, FilterOperator.In, distinct.ToList());
+            }
+
+            if (!any)
+            {
+                return found;
+            }
+
+            string? token = null;
+            do
+            {
+                var page = await session.QueryAsync(query.After(token), cancellationToken).ConfigureAwait(false);
+                foreach (var record in page.Records)
+                {
+                    var parts = new string[plan.Keys.Count];
+                    var complete = true;
+                    for (var k = 0; k < plan.Keys.Count; k++)
+                    {
+                        if (record[plan.Keys[k].Field] is not { } part)
+                        {
+                            complete = false;
+                            break;
+                        }
+
+                        parts[k] = KeyText(part);
+                    }
+
+                    if (!complete)
+                    {
+                        continue;
+                    }
+
+                    var key = string.Join('\u001f', parts);
+                    if (!found.TryGetValue(key, out var list))
+                    {
+                        found[key] = list = [];
+                    }
+
+                    list.Add(record);
+                }
+
+                token = page.ContinuationToken;
+            }
+            while (token is not null);
+            return found;
+        }
+
+        /// <summary>Every problem of a failed write, tied to the column of the field at fault.</summary>
+        private List<ImportRowError> Describe(PendingRow row, Exception error)
+        {
+            ImportRowError For(string? field, string rule, string message, object? value)
+            {
+                if (field is not null && plan.ColumnOfField.TryGetValue(field, out var column))
+                {
+                    return new ImportRowError(row.Row.Line, plan.Header[column], field, row.Row.Fields[column], rule, message);
+                }
+
+                if (field is not null && plan.UnmappedField?.ApiName == field)
+                {
+                    return new ImportRowError(row.Row.Line, null, field, null, rule, message);
+                }
+
+                return new ImportRowError(row.Row.Line, null, field, value is null ? null : System.Convert.ToString(value, CultureInfo.InvariantCulture), rule, message);
+            }
+
+            return error switch
+            {
+                CrmValidationException v => [.. v.Errors.Select(e => For(e.Field, e.Rule, e.Message, e.Value))],
+                CrmOperationRejectedException r => [For(r.Field, "rejected", r.Message, null)],
+                CrmAccessDeniedException a => [For(a.Field, "access_denied", a.Message, null)],
+                CrmException c => [For(null, c.Code, c.Message, null)],
+                _ => [For(null, "error", error.Message, null)],
+            };
+        }
+
+        private void Fail(CsvRow row, List<ImportRowError> errors)
+        {
+            _failed++;
+            _errors.AddRange(errors);
+            if (options.Rejects is { } rejects)
+            {
+                var header = plan.Header;
+                var width = Math.Max(row.Fields.Length, header.Length);
+                var values = new string[plan.ErrorColumn >= 0 ? width : width + 1];
+                for (var i = 0; i < width; i++)
+                {
+                    values[i] = i < row.Fields.Length ? row.Fields[i] : string.Empty;
+                }
+
+                values[plan.ErrorColumn >= 0 && row.Fields.Length <= header.Length ? plan.ErrorColumn : values.Length - 1] = string.Join(" | ", errors.Select(e => e.ToString()));
+                CsvText.WriteRow(rejects, values, delimiter);
+            }
+        }
+
+        private static string KeyText(object value) => value switch
+        {
+            string s => s,
+            DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            DateTimeOffset t => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+            // 1.0 and 1 are one key: dividing by 1.000...0 drops trailing zeros.
+            decimal m => (m / 1.000000000000000000000000000000000m).ToString(CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? string.Empty,
+        };
+    }
+}

@@ -22,7 +22,11 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
         var sb = new StringBuilder();
         var writer = new KeyWriter(lambda.Parameters, sb, constants);
         writer.Visit(lambda.Body);
-        sb.Append("=>").Append(string.Join(",", lambda.Parameters.Select(p => p.Type.FullName)));
+        sb.Append("=>");
+        foreach (var p in lambda.Parameters)
+        {
+            sb.Append(KeyWriter.TypeId(p.Type)).Append(',');
+        }
         _text = sb.ToString();
         _constants = [.. constants];
         _spans = writer.LiteralSpans;
@@ -100,7 +104,7 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
                 return node;
             }
 
-            sb.Append('(').Append((int)node.NodeType).Append(':').Append(node.Type.FullName).Append(' ');
+            sb.Append('(').Append((int)node.NodeType).Append(':').Append(TypeId(node.Type)).Append(' ');
             var result = base.Visit(node);
             sb.Append(')');
             return result;
@@ -191,13 +195,17 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
 
         protected override Expression VisitLambda<T>(Expression<T> node)
         {
-            sb.Append("lambda ").Append(string.Join(",", node.Parameters.Select(p => p.Type.FullName + " " + p.Name)));
+            sb.Append("lambda ");
+            foreach (var p in node.Parameters)
+            {
+                sb.Append(TypeId(p.Type)).Append(' ').Append(p.Name).Append(',');
+            }
             return base.VisitLambda(node);
         }
 
         protected override Expression VisitTypeBinary(TypeBinaryExpression node)
         {
-            sb.Append(node.TypeOperand.FullName);
+            sb.Append(TypeId(node.TypeOperand));
             return base.VisitTypeBinary(node);
         }
 
@@ -207,8 +215,21 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
             return base.VisitMemberBinding(node);
         }
 
+        // Keys are built for every node of every condition of every rule, and compared as text: a type is written as a
+        // short number given once per process (a generic type's full name runs to hundreds of characters).
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> TypeIds = new();
+
+        public static string TypeId(Type type) =>
+            TypeIds.TryGetValue(type, out var id) ? id : TypeIds.GetOrAdd(type, static _ => "T" + Interlocked.Increment(ref _typeCount).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        private static int _typeCount;
+
+        // A member's name is formatted once per process.
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<MemberInfo, string> MemberNames = new();
+
         private static string MemberName(MemberInfo member) =>
-            $"{member.DeclaringType?.FullName}.{member.Name}#{member.MetadataToken}/{RuntimeHelpers.GetHashCode(member.Module)}";
+            MemberNames.TryGetValue(member, out var name) ? name : MemberNames.GetOrAdd(member, static m =>
+                $"{m.DeclaringType?.FullName}.{m.Name}#{m.MetadataToken}/{RuntimeHelpers.GetHashCode(m.Module)}");
     }
 }
 

@@ -365,41 +365,11 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
     private MatchMemory Memory(Session session) =>
         session.GetMemoryOrNull<MatchMemory>(memoryIndex) ?? session.SetMemory(memoryIndex, new MatchMemory(key?.Comparer));
 
-    private void AddLeft(Session session, MatchMemory m, LeftEntry e)
-    {
-        if (key is null)
-        {
-            m.Left[e.Token] = e;
-        }
-        else
-        {
-            session.TokenStateSet(stateId, e.Token, e);
-        }
-    }
+    private void AddLeft(Session session, MatchMemory m, LeftEntry e) => TokenEntries.Add(session, stateId, key is null ? m.Left : null, e.Token, e);
 
-    private bool TryGetLeft(Session session, MatchMemory m, Token token, out LeftEntry e)
-    {
-        if (key is null)
-        {
-            return m.Left.TryGetValue(token, out e!);
-        }
+    private bool TryGetLeft(Session session, MatchMemory m, Token token, out LeftEntry e) => TokenEntries.TryGet(session, stateId, key is null ? m.Left : null, token, out e);
 
-        var found = session.TokenStateTryGet(stateId, token, out var state);
-        e = (LeftEntry)state!;
-        return found;
-    }
-
-    private bool RemoveLeft(Session session, MatchMemory m, Token token, out LeftEntry e)
-    {
-        if (key is null)
-        {
-            return m.Left.Remove(token, out e!);
-        }
-
-        var found = session.TokenStateRemove(stateId, token, out var state);
-        e = (LeftEntry)state!;
-        return found;
-    }
+    private bool RemoveLeft(Session session, MatchMemory m, Token token, out LeftEntry e) => TokenEntries.Remove(session, stateId, key is null ? m.Left : null, token, out e);
 
     private void AddRight(Session session, MatchMemory m, RightEntry r)
     {

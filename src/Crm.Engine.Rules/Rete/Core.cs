@@ -436,3 +436,49 @@ internal static class MemoryExtensions
         return value;
     }
 }
+
+/// <summary>
+/// Where a node keeps its entry for each token: in its own map when it must enumerate them in order (a node without
+/// an equality key meets every entry on every change), else on the token itself (see <see cref="Session.TokenStateSet"/>).
+/// </summary>
+internal static class TokenEntries
+{
+    public static void Add<T>(Session session, int node, Dictionary<Token, T>? ordered, Token token, T entry)
+        where T : class
+    {
+        if (ordered is not null)
+        {
+            ordered[token] = entry;
+        }
+        else
+        {
+            session.TokenStateSet(node, token, entry);
+        }
+    }
+
+    public static bool TryGet<T>(Session session, int node, Dictionary<Token, T>? ordered, Token token, out T entry)
+        where T : class
+    {
+        if (ordered is not null)
+        {
+            return ordered.TryGetValue(token, out entry!);
+        }
+
+        var found = session.TokenStateTryGet(node, token, out var state);
+        entry = (T)state!;
+        return found;
+    }
+
+    public static bool Remove<T>(Session session, int node, Dictionary<Token, T>? ordered, Token token, out T entry)
+        where T : class
+    {
+        if (ordered is not null)
+        {
+            return ordered.Remove(token, out entry!);
+        }
+
+        var found = session.TokenStateRemove(node, token, out var state);
+        entry = (T)state!;
+        return found;
+    }
+}

@@ -608,41 +608,11 @@ internal sealed class SourceNode(int memoryIndex, int stateId, Stage stage) : IL
         return m.GroupOf(left.Key) is { } group && group.Right.Count > 0 ? group.Right.ToArray() : [];
     }
 
-    private void AddLeft(Session session, SourceMemory m, SourceLeft left)
-    {
-        if (_key is null)
-        {
-            m.Lefts[left.Token] = left;
-        }
-        else
-        {
-            session.TokenStateSet(stateId, left.Token, left);
-        }
-    }
+    private void AddLeft(Session session, SourceMemory m, SourceLeft left) => TokenEntries.Add(session, stateId, _key is null ? m.Lefts : null, left.Token, left);
 
-    private bool TryGetLeft(Session session, SourceMemory m, Token token, out SourceLeft left)
-    {
-        if (_key is null)
-        {
-            return m.Lefts.TryGetValue(token, out left!);
-        }
+    private bool TryGetLeft(Session session, SourceMemory m, Token token, out SourceLeft left) => TokenEntries.TryGet(session, stateId, _key is null ? m.Lefts : null, token, out left);
 
-        var found = session.TokenStateTryGet(stateId, token, out var state);
-        left = (SourceLeft)state!;
-        return found;
-    }
-
-    private bool RemoveLeft(Session session, SourceMemory m, Token token, out SourceLeft left)
-    {
-        if (_key is null)
-        {
-            return m.Lefts.Remove(token, out left!);
-        }
-
-        var found = session.TokenStateRemove(stateId, token, out var state);
-        left = (SourceLeft)state!;
-        return found;
-    }
+    private bool RemoveLeft(Session session, SourceMemory m, Token token, out SourceLeft left) => TokenEntries.Remove(session, stateId, _key is null ? m.Lefts : null, token, out left);
 
     private void IndexLeft(Session session, SourceMemory m, SourceLeft left)
     {

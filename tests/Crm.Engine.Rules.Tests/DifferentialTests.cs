@@ -71,30 +71,15 @@ public class DifferentialTests
     public void RandomFactStreams_KeyedGroupBy_EqualsNaiveGrouping()
     {
         var factory = new RuleCompiler().Compile([new GroupByPerARule().GetDefinition()]);
-        GenOp.Array[1, 30].Sample(ops =>
-        {
-            var session = factory.CreateSession();
-            var active = new HashSet<Activation>();
-            session.Events.ActivationCreatedEvent += (_, e) => Assert.True(active.Add(e.Activation));
-            session.Events.ActivationDeletedEvent += (_, e) => Assert.True(active.Remove(e.Activation));
-            var facts = new List<object>();
-            var nextId = 1;
-            foreach (var op in ops)
-            {
-                Apply(session, facts, op, ref nextId);
 
-                // One activation per A and per group (by Y) of the Bs whose X equals the A's Y.
-                var expected = facts.OfType<FactA>()
-                    .SelectMany(a => facts.OfType<FactB>().Where(b => b.X == a.Y).GroupBy(b => b.Y)
-                        .Select(g => $"A{a.Id}:Y{g.Key}:[{string.Join(",", g.Select(b => b.Id).Order())}]"))
-                    .ToHashSet();
-                var actual = active
-                    .Select(act => (A: (FactA)act.Facts[0].Value!, G: (IGrouping<int, FactB>)act.Facts[1].Value!))
-                    .Select(x => $"A{x.A.Id}:Y{x.G.Key}:[{string.Join(",", x.G.Select(b => b.Id).Order())}]")
-                    .ToHashSet();
-                Assert.True(expected.SetEquals(actual), $"expected [{string.Join(" ", expected.Order())}] but engine has [{string.Join(" ", actual.Order())}]");
-            }
-        }, iter: 200);
+        // One activation per A and per group (by Y) of the Bs whose X equals the A's Y.
+        GenOp.Array[1, 30].Sample(ops => CheckActivations(
+            factory.CreateSession(),
+            ops,
+            facts => facts.OfType<FactA>().SelectMany(a => facts.OfType<FactB>().Where(b => b.X == a.Y).GroupBy(b => b.Y)
+                .Select(g => $"A{a.Id}:Y{g.Key}:[{string.Join(",", g.Select(b => b.Id).Order())}]")),
+            act => $"A{((FactA)act.Facts[0].Value!).Id}:Y{((IGrouping<int, FactB>)act.Facts[1].Value!).Key}:[{string.Join(",", ((IGrouping<int, FactB>)act.Facts[1].Value!).Select(b => b.Id).Order())}]"),
+            iter: 200);
     }
 
     public sealed class GroupByPerARule : Rule
@@ -110,9 +95,18 @@ public class DifferentialTests
         }
     }
 
-    private static void CheckCollect(int minimum, int alphaK, Op[] ops)
+    private static void CheckCollect(int minimum, int alphaK, Op[] ops) => CheckActivations(
+        new RuleCompiler().Compile([CollectRule(minimum, alphaK)]).CreateSession(),
+        ops,
+        facts => facts.OfType<FactA>()
+            .Select(a => (a, bs: facts.OfType<FactB>().Where(b => b.X == a.Y && b.Y > alphaK).ToList()))
+            .Where(x => x.bs.Count >= minimum)
+            .Select(x => $"A{x.a.Id}:[{string.Join(",", x.bs.Select(b => b.Id).Order())}]"),
+        act => $"A{((FactA)act.Facts[0].Value!).Id}:[{string.Join(",", ((IEnumerable<FactB>)act.Facts[1].Value!).Select(b => b.Id).Order())}]");
+
+    // Applies the operations one by one; after each, the engine's live activations must be exactly the expected ones.
+    private static void CheckActivations(ISession session, Op[] ops, Func<List<object>, IEnumerable<string>> expectedOf, Func<Activation, string> describe)
     {
-        var session = new RuleCompiler().Compile([CollectRule(minimum, alphaK)]).CreateSession();
         var active = new HashSet<Activation>();
         session.Events.ActivationCreatedEvent += (_, e) => Assert.True(active.Add(e.Activation));
         session.Events.ActivationDeletedEvent += (_, e) => Assert.True(active.Remove(e.Activation));
@@ -121,14 +115,8 @@ public class DifferentialTests
         foreach (var op in ops)
         {
             Apply(session, facts, op, ref nextId);
-            var expected = facts.OfType<FactA>()
-                .Select(a => (a, bs: facts.OfType<FactB>().Where(b => b.X == a.Y && b.Y > alphaK).ToList()))
-                .Where(x => x.bs.Count >= minimum)
-                .Select(x => $"A{x.a.Id}:[{string.Join(",", x.bs.Select(b => b.Id).Order())}]")
-                .ToHashSet();
-            var actual = active
-                .Select(act => $"A{((FactA)act.Facts[0].Value!).Id}:[{string.Join(",", ((IEnumerable<FactB>)act.Facts[1].Value!).Select(b => b.Id).Order())}]")
-                .ToHashSet();
+            var expected = expectedOf(facts).ToHashSet();
+            var actual = active.Select(describe).ToHashSet();
             Assert.True(expected.SetEquals(actual), $"expected [{string.Join(" ", expected.Order())}] but engine has [{string.Join(" ", actual.Order())}]");
         }
     }

@@ -55,6 +55,7 @@ internal sealed class NetworkBuilder
     private readonly Dictionary<ExpressionKey, CompiledExpression> _compiled = [];
     private readonly Dictionary<ExpressionKey, Delegate> _templates = [];
     private readonly Dictionary<LambdaExpression, ExpressionKey> _keys = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<LambdaExpression, CompiledExpression> _byInstance = new(ReferenceEqualityComparer.Instance);
     private readonly List<CompiledRule> _rules = [];
     private int _memoryCount;
 
@@ -64,7 +65,7 @@ internal sealed class NetworkBuilder
     private int _alphaIds;
 
     /// <summary>Number of distinct expressions compiled (tests check sharing with it).</summary>
-    public int CompiledExpressionCount => _compiled.Count;
+    public int CompiledExpressionCount => _compiled.Count + _byInstance.Count;
 
     public ReteNetwork Build(bool alphaDispatch = true)
     {
@@ -128,6 +129,19 @@ internal sealed class NetworkBuilder
 
     private CompiledExpression Compile(LambdaExpression lambda)
     {
+        if (lambda.Parameters.Count != 1)
+        {
+            // Conditions over several facts and actions are never lifted and compile on first use: sharing them needs
+            // no structural key (a key per join condition was a good part of a big pack's build), only the instance.
+            if (!_byInstance.TryGetValue(lambda, out var shared))
+            {
+                shared = new CompiledExpression(lambda);
+                _byInstance[lambda] = shared;
+            }
+
+            return shared;
+        }
+
         var key = KeyOf(lambda);
         if (!_compiled.TryGetValue(key, out var compiled))
         {

@@ -487,6 +487,12 @@ internal static class ExpressionTools
     {
         var parts = new List<Expression>();
         Split(lambda.Body, parts);
+        if (parts.Count == 1 && UsedParameters(lambda, lambda.Body).Count == lambda.Parameters.Count)
+        {
+            // Already one conjunct over exactly its parameters: the lambda itself (no new tree, same identity).
+            return [lambda];
+        }
+
         return parts.Select(p => Expression.Lambda(p, UsedParameters(lambda, p)));
     }
 

@@ -78,8 +78,9 @@ internal sealed class ReteNetwork(IReadOnlyList<TypeNode> typeNodes, IReadOnlyLi
     public int MemoryCount { get; } = memoryCount;
 
     /// <summary>
-    /// Initial capacity of a new session's shared node memory: the largest size earlier sessions reached when they
-    /// fired (capped), so typical sessions do not regrow it. Written racily by many sessions; any value is correct.
+    /// Initial capacity of a new session's shared node memory (token states of second nodes): the largest size earlier
+    /// sessions reached when they fired (capped), so typical sessions do not regrow it. Written racily by many
+    /// sessions; any value is correct.
     /// </summary>
     public int NodeMemoryCapacity { get; set; }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Linq.Expressions;
 using Crm.Engine.Rules.Diagnostics;
 using Crm.Engine.Rules.Extensibility;
@@ -100,16 +99,9 @@ internal sealed class Session : ISession, IAgenda
 
     public int Count => _agenda.Count;
 
-    public T GetMemory<T>(int index)
-        where T : class, new() => (T)(_memories[index] ??= new T());
-
-    // State a node keeps per fact or token that is not on the fact or token itself (see Fact and Token) lives in one
-    // shared dictionary, created on first use, so a session allocates nothing for the nodes a fact never reaches. It
-    // is never enumerated. The returned reference is valid only until the shared node memory next changes.
-    public ref object? NodeMemorySlot(int node, object item, out bool exists) =>
-        ref CollectionsMarshal.GetValueRefOrAddDefault(_nodeMemory ??= new(_network.NodeMemoryCapacity), new NodeKey(node, item), out exists);
-
-    public bool NodeMemoryTryGet(int node, object item, out object? value)
+    // A token's state for a node other than the one that holds the token's own slot (see TokenStateSet) lives in one
+    // shared dictionary, created on first use and never enumerated.
+    private bool NodeMemoryTryGet(int node, object item, out object? value)
     {
         if (_nodeMemory is null)
         {
@@ -120,9 +112,9 @@ internal sealed class Session : ISession, IAgenda
         return _nodeMemory.TryGetValue(new NodeKey(node, item), out value);
     }
 
-    public void NodeMemorySet(int node, object item, object? value) => (_nodeMemory ??= new(_network.NodeMemoryCapacity))[new NodeKey(node, item)] = value;
+    private void NodeMemorySet(int node, object item, object? value) => (_nodeMemory ??= new(_network.NodeMemoryCapacity))[new NodeKey(node, item)] = value;
 
-    public bool NodeMemoryRemove(int node, object item, out object? value)
+    private bool NodeMemoryRemove(int node, object item, out object? value)
     {
         if (_nodeMemory is null)
         {
@@ -201,9 +193,6 @@ internal sealed class Session : ISession, IAgenda
         _memories[index] = memory;
         return memory;
     }
-
-    public T GetMemory<T>(int index, Func<T> create)
-        where T : class => (T)(_memories[index] ??= create());
 
     public Fact NewSyntheticFact(object? value) => new(--_syntheticIds, value);
 

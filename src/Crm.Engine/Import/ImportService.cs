@@ -160,6 +160,9 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
         private readonly List<PendingRow> _batch = new(Math.Min(options.BatchSize, 10_000));
         private readonly Dictionary<string, int> _batchKeys = new(StringComparer.Ordinal);
 
+        // One id source for the whole import: the ids of the new records increase from batch to batch.
+        private readonly BatchIds _ids = records.NewBatchIds();
+
         // Keys seen in the file, with their first line: only kept when duplicates are rejected or the first wins.
         private readonly Dictionary<string, long>? _seenKeys = plan.Keys.Count > 0 && mapping.DuplicateKeys != DuplicateKeyHandling.LastWins ? new(StringComparer.Ordinal) : null;
         private long _rowsRead;
@@ -413,11 +416,11 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                 {
                     // Fast path: no savepoint per row. The first row the engine refuses rolls the batch back, and it
                     // is written again with a savepoint per row, so that row alone is left out.
-                    outcomes = await records.BulkAsync(plan.Entity.ApiName, commit: !options.DryRun, savepoints: false, session => WriteAsync(session, rows, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    outcomes = await records.BulkAsync(plan.Entity.ApiName, _ids, commit: !options.DryRun, savepoints: false, session => WriteAsync(session, rows, cancellationToken), cancellationToken).ConfigureAwait(false);
                 }
                 catch (RowFailedException)
                 {
-                    outcomes = await records.BulkAsync(plan.Entity.ApiName, commit: !options.DryRun, savepoints: true, session => WriteAsync(session, rows, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    outcomes = await records.BulkAsync(plan.Entity.ApiName, _ids, commit: !options.DryRun, savepoints: true, session => WriteAsync(session, rows, cancellationToken), cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -492,16 +495,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
 
                     if (match is null)
                     {
-                        var values = new Dictionary<string, object?>(row.Values.Count, StringComparer.Ordinal);
-                        foreach (var (field, value) in row.Values)
-                        {
-                            if (value is not null)
-                            {
-                                values.Add(field, value);
-                            }
-                        }
-
-                        var created = await session.CreateAsync(values, cancellationToken).ConfigureAwait(false);
+                        var created = await session.CreateAsync(WithoutBlanks(row.Values), cancellationToken).ConfigureAwait(false);
                         if (row.Key is { } newKey)
                         {
                             existing![newKey] = [created];
@@ -534,6 +528,35 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             }
 
             return outcomes;
+        }
+
+        /// <summary>
+        /// The values of a new record: a blank cell sets nothing. The row's own dictionary when it has no blank (the
+        /// create copies the values and leaves them alone, so a re-run of the batch hands over the same values).
+        /// </summary>
+        private static Dictionary<string, object?> WithoutBlanks(Dictionary<string, object?> values)
+        {
+            var blanks = 0;
+            foreach (var value in values.Values)
+            {
+                blanks += value is null ? 1 : 0;
+            }
+
+            if (blanks == 0)
+            {
+                return values;
+            }
+
+            var kept = new Dictionary<string, object?>(values.Count - blanks, StringComparer.Ordinal);
+            foreach (var (field, value) in values)
+            {
+                if (value is not null)
+                {
+                    kept.Add(field, value);
+                }
+            }
+
+            return kept;
         }
 
         /// <summary>The values that differ from the stored record (blank cells leave stored values alone unless configured).</summary>

@@ -359,10 +359,15 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
     /// all or nothing on its own (a savepoint), so a row that fails leaves the others of the batch; without, a failed
     /// write may leave part of itself and the caller must give up the batch (throw). The batch commits as a whole, or,
     /// when <paramref name="commit"/> is false (a dry run), is rolled back whole. An exception out of
-    /// <paramref name="work"/> rolls back the whole batch.
+    /// <paramref name="work"/> rolls back the whole batch. The new records' ids come from <paramref name="ids"/>: one
+    /// <see cref="BatchIds"/> for all the batches of an import keeps them increasing from batch to batch, so each
+    /// batch appends to the key indexes instead of starting at a random place in them.
     /// </summary>
-    internal Task<T> BulkAsync<T>(string entityType, bool commit, bool savepoints, Func<BulkSession, Task<T>> work, CancellationToken cancellationToken) =>
-        InScopeAsync(scope => work(new BulkSession(this, scope, NewCreatePlan(scope, entityType, bulk: true), savepoints)), cancellationToken, commit);
+    internal Task<T> BulkAsync<T>(string entityType, BatchIds ids, bool commit, bool savepoints, Func<BulkSession, Task<T>> work, CancellationToken cancellationToken) =>
+        InScopeAsync(scope => work(new BulkSession(this, scope, NewCreatePlan(scope, entityType, bulk: true, ids), savepoints)), cancellationToken, commit);
+
+    /// <summary>A source of increasing record ids for <see cref="BulkAsync{T}"/>, on the engine's clock.</summary>
+    internal BatchIds NewBatchIds() => new(runtime.Time);
 
     /// <summary>The same caller's record service, joining a scope (reads in its transaction).</summary>
     private RecordService Joining(OperationScope scope) => new(runtime, pipeline, store, caller, scope);
@@ -394,7 +399,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
             (_reader ??= service.Joining(scope)).QueryAsync(query, cancellationToken);
     }
 
-    private CreatePlan NewCreatePlan(OperationScope scope, string entityType, bool bulk)
+    private CreatePlan NewCreatePlan(OperationScope scope, string entityType, bool bulk, BatchIds? ids = null)
     {
         var entity = scope.Metadata.GetEntity(entityType);
         return new CreatePlan(
@@ -402,7 +407,7 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
             pipeline.Steps(PipelineMessages.Create, entity.ApiName, PipelineStage.PreValidation),
             pipeline.Steps(PipelineMessages.Create, entity.ApiName, PipelineStage.PreOperation),
             pipeline.Steps(PipelineMessages.Create, entity.ApiName, PipelineStage.PostOperation),
-            new BatchIds(runtime.Time),
+            ids ?? new BatchIds(runtime.Time),
             bulk ? new Dictionary<Guid, Guid>() : null);
     }
 

@@ -399,6 +399,24 @@ public class ImportTests(ImportFixture fixture) : IClassFixture<ImportFixture>
     }
 
     [Fact]
+    public async Task ImportTextAsync_SeveralBatchesWhileClockStandsStill_RecordIdsIncreaseInFileOrder()
+    {
+        var crm = await fixture.NewTenantAsync("imp");
+        // Line 9 (G08) is refused by validation: its batch is written again with a savepoint per row.
+        var csv = "code,label,size\n" + string.Concat(Enumerable.Range(1, 17).Select(i => $"G{i:00},gizmo {i},{(i == 8 ? 9 : 1 + (i % 5))}\n"));
+
+        var report = await crm.ImportCsvAsync(csv, new ImportMapping { EntityType = GizmoPlugin.Gizmo }, new ImportOptions { BatchSize = 5 });
+
+        Assert.Equal((16L, 1L), (report.Created, report.Failed));
+        Assert.Equal(9L, report.Errors.Single().Line);
+        var records = (await crm.Records.QueryAsync(RecordQuery.For(GizmoPlugin.Gizmo).OrderBy("code"))).Records;
+        Assert.Equal(16, records.Count);
+        var ids = records.Select(r => r.Id.ToString("D")).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+
+    [Fact]
     public async Task ImportTextAsync_BatchFailsOutsideValidation_RollsBackWholeBatchAndReportsItsLines()
     {
         var crm = await fixture.NewTenantAsync("imp");

@@ -67,6 +67,32 @@ public class CompilerTests
     }
 
     [Fact]
+    public void NodeSharing_GenericMethodWithOtherTypeArgument_DoesNotShare()
+    {
+        // Is<string> and Is<int> return the same type and have the same metadata token: only the type argument differs.
+        var builder = new NetworkBuilder();
+        builder.AddRule(GenericRule("text", Condition<Entity>("et", e => Is<string>(e.Get("value")))));
+        builder.AddRule(GenericRule("number", Condition<Entity>("en", e => Is<int>(e.Get("value")))));
+        var factory = new SessionFactory(builder.Build());
+
+        Assert.Equal(2, factory.Network.TypeNodesFor(typeof(Entity)).Single().Children.Count());
+        var session = factory.CreateSession();
+        session.Insert(Entity("account", ("value", 5)));
+        Assert.Equal(1, session.Agenda.Count);
+        Assert.Equal("number", session.Agenda.Peek().Rule.Name);
+    }
+
+    private static bool Is<T>(object? value) => value is T;
+
+    private static IRuleDefinition GenericRule(string name, LambdaExpression condition)
+    {
+        var builder = new RuleBuilder();
+        builder.Name(name);
+        builder.LeftHandSide().Pattern(typeof(Entity), condition.Parameters[0].Name!).Condition(condition);
+        return builder.Build();
+    }
+
+    [Fact]
     public void NodeSharing_DifferentConstants_DoNotShare()
     {
         var builder = new NetworkBuilder();

@@ -227,9 +227,11 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
         // A member's name is formatted once per process.
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<MemberInfo, string> MemberNames = new();
 
+        // A generic method's instantiations share its metadata token: their type arguments are part of the name.
         private static string MemberName(MemberInfo member) =>
             MemberNames.TryGetValue(member, out var name) ? name : MemberNames.GetOrAdd(member, static m =>
-                $"{m.DeclaringType?.FullName}.{m.Name}#{m.MetadataToken}/{RuntimeHelpers.GetHashCode(m.Module)}");
+                $"{m.DeclaringType?.FullName}.{m.Name}#{m.MetadataToken}/{RuntimeHelpers.GetHashCode(m.Module)}"
+                + (m is MethodInfo { IsGenericMethod: true } generic ? "<" + string.Join(",", generic.GetGenericArguments().Select(TypeId)) + ">" : string.Empty));
     }
 }
 

@@ -134,6 +134,31 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_YamlMappingWithLookupBy_LinksContactsToAccountsByNumber()
+    {
+        const string yaml = """
+            entityType: contact
+            columns:
+              - column: External ID
+                field: extId_c
+              - column: Company
+                field: accountId
+                lookupBy: accountNumber
+            keyFields: [extId_c]
+            """;
+        var (csv, mapping) = await SetUpAsync("External ID,Last Name,Company\nC1,Lovelace,A-100\nC2,Turing,A-999\n", yaml);
+        var acme = await _cli.WithEngineAsync(engine => engine.ForTenant("acme").Records.CreateAsync("account", new Dictionary<string, object?> { ["name"] = "Acme", ["accountNumber"] = "A-100" }));
+
+        var result = await _cli.RunAsync("import", csv, "--mapping", mapping, "--tenant", "acme");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error: line 3, column 'Company' (accountId), value 'A-999': no account has accountNumber 'A-999'", result.Error);
+        var ada = await _cli.WithEngineAsync(async engine => (await engine.ForTenant("acme").Records.QueryAsync(RecordQuery.For("contact").Where("extId_c", "C1"))).Records.Single());
+        Assert.Equal(acme.Id, ada["accountId"]);
+        Assert.Equal(1, await ContactCountAsync());
+    }
+
+    [Fact]
     public async Task Import_MappingFileWithUnknownProperty_FailsNamingIt()
     {
         var (csv, mapping) = await SetUpAsync(mapping: Yaml + "\nkeyField: extId_c\n");

@@ -123,4 +123,14 @@ public sealed record ColumnMapping
 
     /// <summary>The separator between the values of a multi-choice cell; default <c>;</c>.</summary>
     public string? Separator { get; init; }
+
+    /// <summary>
+    /// For a look-up field: the API name of a field of the look-up's target entity whose value the column holds, e.g.
+    /// <c>accountNumber</c> or <c>name</c> for <c>contact.accountId</c>, so a parent is found by its business key
+    /// instead of its record id. The cell is converted like a key of the target field (trimmed, in the mapping's
+    /// culture) and matched exactly against the records the caller can read; a value that matches no record, or more
+    /// than one, is a row error (a parent is never created). <see langword="null"/> (the default): the column holds
+    /// record ids.
+    /// </summary>
+    public string? LookupBy { get; init; }
 }

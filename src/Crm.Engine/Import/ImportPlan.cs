@@ -38,6 +38,9 @@ internal sealed class ImportPlan
     /// <summary>The key fields, and the column each comes from.</summary>
     public List<(string Field, int Column)> Keys { get; } = [];
 
+    /// <summary>The look-up fields imported by a business key of their target (<see cref="ColumnMapping.LookupBy"/>).</summary>
+    public List<ImportLookup> Lookups { get; } = [];
+
     /// <summary>The column of each imported field (for errors the engine reports by field).</summary>
     public Dictionary<string, int> ColumnOfField { get; } = new(StringComparer.Ordinal);
 
@@ -59,7 +62,7 @@ internal sealed class ImportPlan
         return builder.ToString();
     }
 
-    public static ImportPlan Build(ImportMapping mapping, TenantEntity entity, string[] header, TimeZoneInfo tenantTimeZone)
+    public static ImportPlan Build(ImportMapping mapping, TenantEntity entity, string[] header, TimeZoneInfo tenantTimeZone, Func<string, TenantEntity?> findEntity)
     {
         var plan = new ImportPlan(entity, header);
         var errors = new List<CrmValidationError>();
@@ -153,6 +156,43 @@ internal sealed class ImportPlan
             return field;
         }
 
+        // A look-up imported by a field of its target: the field must exist there and identify a record by a plain value.
+        (TenantEntity Target, TenantField Field)? FindLookupBy(string where, TenantField field, string name)
+        {
+            if (field.Type != FieldType.Lookup)
+            {
+                Fail(where, name, $"{entity.ApiName}.{field.ApiName} is a {field.Type} field, not a look-up: lookupBy only applies to look-up fields.");
+                return null;
+            }
+
+            if (field.Definition.LookupTarget is not { Length: > 0 } targetName || findEntity(targetName) is not { } target)
+            {
+                Fail(where, name, $"{entity.ApiName}.{field.ApiName} has no single target entity type to look its values up in: import record ids into it.");
+                return null;
+            }
+
+            var by = target.FindField(name);
+            if (by is null)
+            {
+                var near = Suggestions.Closest(name, target.Fields.Select(f => f.ApiName));
+                Fail(where, name, $"{target.ApiName} (the target of {entity.ApiName}.{field.ApiName}) has no field '{name}'.{(near is null ? string.Empty : $" Did you mean '{near}'?")}");
+                return null;
+            }
+
+            if (by.Type is FieldType.Lookup or FieldType.MultiChoice)
+            {
+                Fail(where, name, $"{target.ApiName}.{by.ApiName} is a {by.Type} field and cannot identify {target.ApiName} records: look them up by a field holding one plain value (e.g. its name or number).");
+                return null;
+            }
+
+            if (!by.Definition.Indexed)
+            {
+                plan.Warnings.Add($"{target.ApiName}.{by.ApiName} (lookupBy of {entity.ApiName}.{field.ApiName}) is not indexed: finding {target.ApiName} records by it scans every {target.ApiName} record once per batch. Mark it indexed for large imports.");
+            }
+
+            return (target, by);
+        }
+
         var usage = new ImportColumnUsage?[header.Length];
         var fieldOf = new string?[header.Length];
         foreach (var (ignored, index) in mapping.IgnoreColumns.Select((c, i) => (c, i)))
@@ -196,7 +236,19 @@ internal sealed class ImportPlan
                 continue;
             }
 
-            (plan.Converters[c] ??= []).Add(new ValueConverter(field, map, mapping, culture, dayFirst, timeZone));
+            TenantField? lookupBy = null;
+            if (map.LookupBy is not null)
+            {
+                if (FindLookupBy(where + ".lookupBy", field, map.LookupBy) is not { } by)
+                {
+                    continue;
+                }
+
+                lookupBy = by.Field;
+                plan.Lookups.Add(new ImportLookup(field, c, by.Target, by.Field));
+            }
+
+            (plan.Converters[c] ??= []).Add(new ValueConverter(field, map, mapping, culture, dayFirst, timeZone, lookupBy));
             plan.ColumnOfField[field.ApiName] = c;
             usage[c] = ImportColumnUsage.Mapped;
             fieldOf[c] = fieldOf[c] is null ? field.ApiName : fieldOf[c] + ", " + field.ApiName;
@@ -271,6 +323,10 @@ internal sealed class ImportPlan
             {
                 Fail($"keyFields[{index}]", key, $"key field {entity.ApiName}.{key} is not imported from any column: map a column to it.");
             }
+            else if (plan.Lookups.Any(l => l.Field == field))
+            {
+                Fail($"keyFields[{index}]", key, $"key field {entity.ApiName}.{key} is imported through lookupBy and cannot be a key: use a field of {entity.ApiName} itself.");
+            }
             else
             {
                 plan.Keys.Add((field.ApiName, column));
@@ -304,3 +360,10 @@ internal sealed class ImportPlan
         return plan;
     }
 }
+
+/// <summary>A look-up field imported from a column holding a value of one field of its target (<see cref="ColumnMapping.LookupBy"/>).</summary>
+/// <param name="Field">The look-up field of the imported entity.</param>
+/// <param name="Column">The column it is imported from.</param>
+/// <param name="Target">The look-up's target entity.</param>
+/// <param name="By">The field of the target the column's values are matched against.</param>
+internal sealed record ImportLookup(TenantField Field, int Column, TenantEntity Target, TenantField By);

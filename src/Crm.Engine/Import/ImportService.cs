@@ -44,7 +44,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
         var importCaller = caller with { Source = OperationSource.Import, SourceName = string.IsNullOrWhiteSpace(options.SourceName) ? "import" : options.SourceName };
         var records = new RecordService(runtime, pipeline, store, importCaller);
 
-        var (entity, timeZone) = await PrepareAsync(importCaller, mapping, cancellationToken).ConfigureAwait(false);
+        var (entity, timeZone, metadata) = await PrepareAsync(importCaller, mapping, cancellationToken).ConfigureAwait(false);
         var reader = new CsvReader(csv);
         if (await reader.DetectDelimiterAsync(mapping.Delimiter, cancellationToken).ConfigureAwait(false) is { } delimiterError)
         {
@@ -62,7 +62,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             throw new CrmValidationException(new CrmValidationError(entity.ApiName, "header", null, "mapping", "the header line cannot be read: " + header.Error));
         }
 
-        var plan = ImportPlan.Build(mapping, entity, header.Fields, timeZone);
+        var plan = ImportPlan.Build(mapping, entity, header.Fields, timeZone, type => metadata.FindFields(type) is null ? null : metadata.GetEntity(type));
         var run = new Run(records, plan, mapping, options, reader.Delimiter, importCaller.SourceName!);
         foreach (var warning in plan.Warnings)
         {
@@ -108,7 +108,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
     }
 
     /// <summary>Reads the entity's metadata and the tenant's time zone, and refuses a caller who may not create (or write) any record of the type.</summary>
-    private async Task<(TenantEntity Entity, TimeZoneInfo TimeZone)> PrepareAsync(CallerContext importCaller, ImportMapping mapping, CancellationToken cancellationToken)
+    private async Task<(TenantEntity Entity, TimeZoneInfo TimeZone, Metadata.TenantMetadata Metadata)> PrepareAsync(CallerContext importCaller, ImportMapping mapping, CancellationToken cancellationToken)
     {
         await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         var tenant = await new TenantAdministration(runtime).GetAsync(importCaller.TenantId, cancellationToken).ConfigureAwait(false)
@@ -133,20 +133,26 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             zone = TimeZoneInfo.Utc;
         }
 
-        return (entity, zone);
+        return (entity, zone, metadata);
     }
 
     /// <summary>A row failed on the fast path (no savepoints): the batch is rolled back and written again row by row.</summary>
     private sealed class RowFailedException(Exception inner) : Exception("a row of the batch failed", inner);
 
     /// <summary>A row read and converted, waiting for its batch.</summary>
-    private sealed class PendingRow(CsvRow row, Dictionary<string, object?> values, string? key)
+    private sealed class PendingRow(CsvRow row, Dictionary<string, object?> values, string? key, Dictionary<string, object>? lookups)
     {
         public CsvRow Row { get; } = row;
 
         public Dictionary<string, object?> Values { get; } = values;
 
         public string? Key { get; } = key;
+
+        /// <summary>
+        /// The non-blank values of the look-ups imported by a field of their target, by look-up field (resolved to record
+        /// ids when the batch is written; <see cref="Values"/> holds null for them until then).
+        /// </summary>
+        public Dictionary<string, object>? Lookups { get; } = lookups;
 
         /// <summary>Dropped before writing: a later row of the batch has the same key (last wins).</summary>
         public bool Superseded { get; set; }
@@ -282,6 +288,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             }
 
             List<ImportRowError>? errors = null;
+            Dictionary<string, object>? lookups = null;
             var values = new Dictionary<string, object?>(plan.ColumnOfField.Count + 1, StringComparer.Ordinal);
             for (var i = 0; i < header.Length; i++)
             {
@@ -296,6 +303,15 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                     if (converter.Convert(cell, out var value) is { } error)
                     {
                         (errors ??= []).Add(new ImportRowError(row.Line, header[i], converter.Field.ApiName, cell, error.Rule, error.Message));
+                    }
+                    else if (converter.LookupBy is not null)
+                    {
+                        // A business key of the parent: resolved to its record id per batch; blank stays blank.
+                        values[converter.Field.ApiName] = null;
+                        if (value is not null)
+                        {
+                            (lookups ??= new Dictionary<string, object>(StringComparer.Ordinal))[converter.Field.ApiName] = value;
+                        }
                     }
                     else
                     {
@@ -350,7 +366,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                 return null;
             }
 
-            return new PendingRow(row, values, key);
+            return new PendingRow(row, values, key, lookups);
         }
 
         /// <summary>Applies the in-file duplicate rule; adds the row to the batch unless it fails or is skipped.</summary>
@@ -468,11 +484,17 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
         private async Task<List<(PendingRow Row, Outcome Outcome, Exception? Error)>> WriteAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
         {
             var existing = plan.Keys.Count > 0 ? await FindExistingAsync(session, rows, cancellationToken).ConfigureAwait(false) : null;
+            var parents = plan.Lookups.Count > 0 ? await FindParentsAsync(session, rows, cancellationToken).ConfigureAwait(false) : null;
             var outcomes = new List<(PendingRow, Outcome, Exception?)>(rows.Count);
             foreach (var row in rows)
             {
                 try
                 {
+                    if (parents is not null)
+                    {
+                        Link(row, parents);
+                    }
+
                     var matches = row.Key is { } key && existing!.TryGetValue(key, out var found) ? found : null;
                     if (matches is { Count: > 1 })
                     {
@@ -586,6 +608,105 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             return changes;
         }
 
+        /// <summary>
+        /// Per look-up imported by a field of its target: the ids of the target records whose field holds one of the
+        /// batch's values, by the value's key text (one query per look-up, as the caller: records the caller cannot read
+        /// are not found). Values compare as keys do (<see cref="Canonical"/>, <see cref="KeyText"/>).
+        /// </summary>
+        private async Task<Dictionary<string, Dictionary<string, List<Guid>>>> FindParentsAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
+        {
+            var found = new Dictionary<string, Dictionary<string, List<Guid>>>(StringComparer.Ordinal);
+            foreach (var lookup in plan.Lookups)
+            {
+                var field = lookup.Field.ApiName;
+                var byField = lookup.By.ApiName;
+                var ids = found[field] = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+                var distinct = new HashSet<object>();
+                foreach (var row in rows)
+                {
+                    if (row.Lookups is not null && row.Lookups.TryGetValue(field, out var value))
+                    {
+                        distinct.Add(Canonical(lookup.Target.ApiName, lookup.By.Definition, value));
+                    }
+                }
+
+                if (distinct.Count == 0)
+                {
+                    continue;
+                }
+
+                var query = RecordQuery.For(lookup.Target.ApiName).Where(byField, FilterOperator.In, distinct.ToList()).Take(RecordQuery.MaxPageSize);
+                string? token = null;
+                do
+                {
+                    var page = await session.QueryAsync(query.After(token), cancellationToken).ConfigureAwait(false);
+                    foreach (var record in page.Records)
+                    {
+                        if (record[byField] is not { } stored)
+                        {
+                            continue;
+                        }
+
+                        var text = KeyText(stored);
+                        if (!ids.TryGetValue(text, out var list))
+                        {
+                            ids[text] = list = [];
+                        }
+
+                        list.Add(record.Id);
+                    }
+
+                    token = page.ContinuationToken;
+                }
+                while (token is not null);
+            }
+
+            return found;
+        }
+
+        /// <summary>Sets the row's look-ups to the ids of the parents found; a value matching no parent, or several, fails the row (a parent is never created).</summary>
+        private void Link(PendingRow row, Dictionary<string, Dictionary<string, List<Guid>>> parents)
+        {
+            List<CrmValidationError>? errors = null;
+            foreach (var lookup in plan.Lookups)
+            {
+                var field = lookup.Field.ApiName;
+                if (row.Lookups is null || !row.Lookups.TryGetValue(field, out var value))
+                {
+                    row.Values[field] = null;
+                    continue;
+                }
+
+                var shown = row.Row.Fields[lookup.Column].Trim();
+                var target = lookup.Target.ApiName;
+                var by = lookup.By.ApiName;
+                var matches = parents[field].TryGetValue(KeyText(Canonical(target, lookup.By.Definition, value)), out var ids) ? ids : null;
+                if (matches is null)
+                {
+                    (errors ??= []).Add(new CrmValidationError(plan.Entity.ApiName, field, shown, "not_found",
+                        $"no {target} has {by} '{shown}' (or you cannot read it); the {target} must exist before it can be linked: import the {target} records first or correct the value."));
+                }
+                else if (matches.Count > 1)
+                {
+                    (errors ??= []).Add(new CrmValidationError(plan.Entity.ApiName, field, shown, "ambiguous_lookup",
+                        $"'{shown}' is ambiguous: {matches.Count} {target} records have {by} '{shown}' ({string.Join(", ", matches.Take(3))}); look them up by a unique field, or make {by} unique first."));
+                }
+                else
+                {
+                    row.Values[field] = matches[0];
+                }
+            }
+
+            if (errors is not null)
+            {
+                throw new CrmValidationException(errors);
+            }
+        }
+
+        /// <summary>A value in the form the engine stores it (so keys and look-up values compare as stored values do).</summary>
+        private static object Canonical(string entityType, FieldDefinition definition, object value) =>
+            Metadata.FieldRules.TryCoerce(entityType, definition, value, out var canonical) is null && canonical is not null ? canonical : value;
+
         /// <summary>The records whose key is one of the batch's keys, by key (readable by the caller).</summary>
         private async Task<Dictionary<string, List<CrmRecord>>> FindExistingAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
         {
@@ -600,7 +721,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                 {
                     if (row.Key is not null && row.Values[field] is { } value)
                     {
-                        distinct.Add(Metadata.FieldRules.TryCoerce(plan.Entity.ApiName, definition, value, out var canonical) is null && canonical is not null ? canonical : value);
+                        distinct.Add(Canonical(plan.Entity.ApiName, definition, value));
                     }
                 }
 

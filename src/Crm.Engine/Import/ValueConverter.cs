@@ -30,8 +30,18 @@ internal sealed partial class ValueConverter
     private readonly string _separator;
     private readonly Dictionary<string, string>? _options;
 
-    public ValueConverter(TenantField field, ColumnMapping? column, ImportMapping mapping, CultureInfo culture, bool? dayFirst, TimeZoneInfo timeZone)
+    /// <param name="field">The field the column is imported into.</param>
+    /// <param name="column">The column's mapping, if any.</param>
+    /// <param name="mapping">The import's mapping.</param>
+    /// <param name="culture">The culture numbers are read with.</param>
+    /// <param name="dayFirst">The day/month order of numeric dates, if known.</param>
+    /// <param name="timeZone">The zone of date-times without an offset.</param>
+    /// <param name="lookupBy">For a look-up imported by a field of its target: that field, which the cell is converted as (the look-up is resolved per batch).</param>
+    public ValueConverter(TenantField field, ColumnMapping? column, ImportMapping mapping, CultureInfo culture, bool? dayFirst, TimeZoneInfo timeZone, TenantField? lookupBy = null)
     {
+        Field = field;
+        LookupBy = lookupBy;
+        field = lookupBy ?? field;
         _field = field;
         _valueMap = new Dictionary<string, string?>(column?.ValueMap ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
         _formats = [.. column?.Formats ?? [], .. mapping.DateFormats];
@@ -56,7 +66,11 @@ internal sealed partial class ValueConverter
         }
     }
 
-    public TenantField Field => _field;
+    /// <summary>The field the column is imported into.</summary>
+    public TenantField Field { get; }
+
+    /// <summary>The field of the look-up's target the cell is a value of (see <see cref="ColumnMapping.LookupBy"/>), or null.</summary>
+    public TenantField? LookupBy { get; }
 
     /// <summary>Converts a cell. A blank cell (after trimming and the value map) is <see langword="null"/>.</summary>
     public ConversionError? Convert(string cell, out object? value)

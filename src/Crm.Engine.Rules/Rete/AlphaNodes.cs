@@ -76,7 +76,7 @@ internal abstract class AlphaNode
     {
         if (Accepts(session, fact))
         {
-            AssertAccepted(session, fact);
+            Accepted(session, fact, update: false);
         }
     }
 
@@ -84,7 +84,7 @@ internal abstract class AlphaNode
     {
         if (Accepts(session, fact))
         {
-            UpdateAccepted(session, fact);
+            Accepted(session, fact, update: true);
         }
         else
         {
@@ -103,64 +103,46 @@ internal abstract class AlphaNode
 
     protected abstract bool Accepts(Session session, Fact fact);
 
-    private void AssertAccepted(Session session, Fact fact)
+    // A fact this node accepts goes on to its memory and its children, asserted or updated. Children evaluated
+    // together (dispatch) are told the outcome: a pass skips their own test, a fail on update retracts.
+    private void Accepted(Session session, Fact fact, bool update)
     {
-        Memory?.Assert(session, fact);
-        var children = _children;
-        if (_dispatch is null)
+        if (update)
         {
-            foreach (var child in children)
-            {
-                child.Assert(session, fact);
-            }
-
-            return;
+            Memory?.Update(session, fact);
+        }
+        else
+        {
+            Memory?.Assert(session, fact);
         }
 
-        var states = children.Count <= 1024 ? stackalloc byte[children.Count] : new byte[children.Count];
-        Dispatch(fact, states);
+        var children = _children;
+        Span<byte> states = _dispatch is null ? default : children.Count <= 1024 ? stackalloc byte[children.Count] : new byte[children.Count];
+        if (_dispatch is not null)
+        {
+            Dispatch(fact, states);
+        }
+
         for (var i = 0; i < children.Count; i++)
         {
-            switch (states[i])
+            var child = children[i];
+            switch (states.IsEmpty ? AlphaDispatch.Unknown : states[i])
             {
+                case AlphaDispatch.Unknown when update:
+                    child.Update(session, fact);
+                    break;
                 case AlphaDispatch.Unknown:
-                    children[i].Assert(session, fact);
+                    child.Assert(session, fact);
                     break;
                 case AlphaDispatch.Pass:
-                    children[i].AssertAccepted(session, fact);
-                    break;
-            }
-        }
-    }
-
-    private void UpdateAccepted(Session session, Fact fact)
-    {
-        Memory?.Update(session, fact);
-        var children = _children;
-        if (_dispatch is null)
-        {
-            foreach (var child in children)
-            {
-                child.Update(session, fact);
-            }
-
-            return;
-        }
-
-        var states = children.Count <= 1024 ? stackalloc byte[children.Count] : new byte[children.Count];
-        Dispatch(fact, states);
-        for (var i = 0; i < children.Count; i++)
-        {
-            switch (states[i])
-            {
-                case AlphaDispatch.Unknown:
-                    children[i].Update(session, fact);
-                    break;
-                case AlphaDispatch.Pass:
-                    children[i].UpdateAccepted(session, fact);
+                    child.Accepted(session, fact, update);
                     break;
                 default:
-                    children[i].Retract(session, fact);
+                    if (update)
+                    {
+                        child.Retract(session, fact);
+                    }
+
                     break;
             }
         }

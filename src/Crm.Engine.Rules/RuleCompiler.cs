@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
@@ -51,10 +52,21 @@ public sealed class RuleCompiler
 
 internal sealed class NetworkBuilder
 {
+    // What is worked out from one lambda instance alone (its structural key, its compiled form, how it splits into a
+    // join key) is kept as long as the lambda lives, across builds: rule packs cache their bound conditions by text,
+    // so rebuilding a tenant's rule base (validate then apply, or another of its packs changed) meets the same
+    // lambdas again and does none of that work twice. All of it is immutable, or compiles lazily and race-free.
+    private static readonly ConditionalWeakTable<LambdaExpression, ExpressionKey> Keys = new();
+    private static readonly ConditionalWeakTable<LambdaExpression, CompiledExpression> CompiledLambdas = new();
+    private static readonly ConditionalWeakTable<LambdaExpression, KeySplit> KeySplits = new();
+
+    // Lifted templates by shape, shared by every build of the process; dropped wholesale when many shapes have piled
+    // up (each is small, and a long-running host compiling ever new packs must not grow without bound).
+    private const int MaxTemplates = 4096;
+    private static readonly ConcurrentDictionary<ExpressionKey, Delegate> Templates = new();
+
     private readonly Dictionary<Type, TypeNode> _typeNodes = [];
     private readonly Dictionary<ExpressionKey, CompiledExpression> _compiled = [];
-    private readonly Dictionary<ExpressionKey, Delegate> _templates = [];
-    private readonly Dictionary<LambdaExpression, ExpressionKey> _keys = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<LambdaExpression, CompiledExpression> _byInstance = new(ReferenceEqualityComparer.Instance);
     private readonly List<CompiledRule> _rules = [];
     private int _memoryCount;
@@ -115,13 +127,12 @@ internal sealed class NetworkBuilder
         }
     }
 
-    // The same lambda instance is keyed more than once (alpha node sharing, then compilation): its key is kept.
-    private ExpressionKey KeyOf(LambdaExpression lambda)
+    // The same lambda instance is keyed more than once (alpha node sharing, then compilation, then the next build): its key is kept.
+    private static ExpressionKey KeyOf(LambdaExpression lambda)
     {
-        if (!_keys.TryGetValue(lambda, out var key))
+        if (!Keys.TryGetValue(lambda, out var key))
         {
-            key = new ExpressionKey(lambda);
-            _keys[lambda] = key;
+            key = Keys.GetValue(lambda, l => new ExpressionKey(l));
         }
 
         return key;
@@ -135,7 +146,7 @@ internal sealed class NetworkBuilder
             // no structural key (a key per join condition was a good part of a big pack's build), only the instance.
             if (!_byInstance.TryGetValue(lambda, out var shared))
             {
-                shared = new CompiledExpression(lambda);
+                shared = CompiledLambdas.GetValue(lambda, l => new CompiledExpression(l));
                 _byInstance[lambda] = shared;
             }
 
@@ -145,7 +156,11 @@ internal sealed class NetworkBuilder
         var key = KeyOf(lambda);
         if (!_compiled.TryGetValue(key, out var compiled))
         {
-            compiled = CompileNew(lambda);
+            if (!CompiledLambdas.TryGetValue(lambda, out compiled))
+            {
+                compiled = CompiledLambdas.GetValue(lambda, CompileNew);
+            }
+
             _compiled[key] = compiled;
         }
 
@@ -156,7 +171,7 @@ internal sealed class NetworkBuilder
     // a thousand rules testing `Amount > i` compile one delegate, not a thousand.
     // The template's key is the lambda's own key with its literals left out (computed in the same pass), so a lambda
     // whose shape was seen before costs no second tree rewrite and no second key.
-    private CompiledExpression CompileNew(LambdaExpression lambda)
+    private static CompiledExpression CompileNew(LambdaExpression lambda)
     {
         var key = KeyOf(lambda);
         if (key.Shape is not { } shape)
@@ -164,13 +179,18 @@ internal sealed class NetworkBuilder
             return new CompiledExpression(lambda);
         }
 
-        if (!_templates.TryGetValue(shape, out var lifted))
+        if (!Templates.TryGetValue(shape, out var lifted))
         {
             var (template, constants) = CompiledExpression.Lift(lambda)
                 ?? throw new InvalidOperationException($"expression '{lambda}' has a shape key but could not be lifted");
             Debug.Assert(constants.Length == key.Literals.Length, "the key and the lifter disagree on the literals");
             lifted = template.Compile();
-            _templates[shape] = lifted;
+            if (Templates.Count >= MaxTemplates)
+            {
+                Templates.Clear();
+            }
+
+            lifted = Templates.GetOrAdd(shape, lifted);
         }
 
         return new CompiledExpression(lambda, lifted, key.Literals);
@@ -353,10 +373,26 @@ internal sealed class NetworkBuilder
     // leftExpr == rightExpr, one side over earlier declarations only and the other over this pattern's fact only.
     private bool TryKey(CompiledRule rule, LambdaExpression conjunct, string own, Dictionary<string, int> slotByName, out JoinKey? key)
     {
-        key = null;
+        if (!KeySplits.TryGetValue(conjunct, out var split) || split.Own != own)
+        {
+            split = SplitKey(conjunct, own);
+            KeySplits.AddOrUpdate(conjunct, split);
+        }
+
+        key = split.Comparer is { } comparer
+            ? new JoinKey(Bind(rule, split.TokenSide!, own, slotByName), Bind(rule, split.FactSide!, own, slotByName), comparer)
+            : null;
+        return key is not null;
+    }
+
+    /// <summary>How a conjunct splits into a join key for a pattern named <see cref="Own"/>: the side over earlier declarations, the side over the pattern's fact, and how to compare them (null when it is no key).</summary>
+    private sealed record KeySplit(string Own, LambdaExpression? TokenSide, LambdaExpression? FactSide, IEqualityComparer<object>? Comparer);
+
+    private static KeySplit SplitKey(LambdaExpression conjunct, string own)
+    {
         if (conjunct.Body is not BinaryExpression { NodeType: ExpressionType.Equal } equal || KeyComparer(equal) is not { } comparer)
         {
-            return false;
+            return new KeySplit(own, null, null, null);
         }
 
         var left = ExpressionTools.UsedParameters(conjunct, equal.Left);
@@ -375,14 +411,10 @@ internal sealed class NetworkBuilder
         }
         else
         {
-            return false;
+            return new KeySplit(own, null, null, null);
         }
 
-        key = new JoinKey(
-            Bind(rule, Expression.Lambda(tokenSide, tokenParams), own, slotByName),
-            Bind(rule, Expression.Lambda(factSide, factParams), own, slotByName),
-            comparer);
-        return true;
+        return new KeySplit(own, Expression.Lambda(tokenSide, tokenParams), Expression.Lambda(factSide, factParams), comparer);
     }
 
     // Hash only where hashing agrees with what '==' does: built-in primitive/enum equality (not floating point, where

@@ -129,6 +129,85 @@ public class CompilerTests
     }
 
     [Fact]
+    public void Rebuild_SameLambdaInstances_ReusesCompiledConditionsAndFiresTheSame()
+    {
+        // A rule pack's conditions are cached by text, so rebuilding a tenant's rule base hands the compiler the same
+        // lambda instances: the second build reuses what was worked out from them and must behave identically.
+        var alpha = Condition<Entity>("e", e => e.EntityType == "account" && (int?)e.Get("tier") == 2);
+        var join = Condition<Entity, Entity>("e", "c", (e, c) => (string?)c.Get("accountId") == (string?)e.Get("id"));
+        IRuleDefinition Rule()
+        {
+            var builder = new RuleBuilder();
+            builder.Name("tier 2 contacts");
+            var lhs = builder.LeftHandSide();
+            lhs.Pattern(typeof(Entity), "e").Condition(alpha);
+            lhs.Pattern(typeof(Entity), "c").Condition(join);
+            return builder.Build();
+        }
+
+        var first = (SessionFactory)new RuleCompiler().Compile([Rule()]);
+        var second = (SessionFactory)new RuleCompiler().Compile([Rule()]);
+
+        var conditions = Selections(first.Network.TypeNodesFor(typeof(Entity)).Single()).Select(n => n.Condition).ToList();
+        Assert.Equal(2, conditions.Count); // the two conjuncts of the alpha condition
+        Assert.Equal(conditions, Selections(second.Network.TypeNodesFor(typeof(Entity)).Single()).Select(n => n.Condition)); // the same instances
+        Assert.True(SecondNode(second, "tier 2 contacts").IsHashed);
+        foreach (var factory in new[] { first, second })
+        {
+            var session = factory.CreateSession();
+            session.Insert(Entity("account", ("id", "A1"), ("tier", 2)));
+            session.Insert(Entity("account", ("id", "A2"), ("tier", 3)));
+            session.Insert(Entity("contact", ("accountId", "A1")));
+            session.Insert(Entity("contact", ("accountId", "A2")));
+            Assert.Equal(1, session.Fire());
+        }
+    }
+
+    [Fact]
+    public void Rebuild_OneConditionInstanceKeyedForEitherPattern_JoinsBothWays()
+    {
+        // The same equality lambda is the join key of pattern "c" in one rule and of pattern "e" in another: how it
+        // splits into token and fact sides depends on the pattern, and a cached split must not leak between them.
+        var join = Condition<Entity, Entity>("e", "c", (e, c) => (string?)c.Get("accountId") == (string?)e.Get("id"));
+        var isAccount = Condition<Entity>("e", e => e.EntityType == "account");
+        var isContact = Condition<Entity>("c", c => c.EntityType == "contact");
+        IRuleDefinition Rule(string name, bool accountFirst)
+        {
+            var builder = new RuleBuilder();
+            builder.Name(name);
+            var lhs = builder.LeftHandSide();
+            if (accountFirst)
+            {
+                lhs.Pattern(typeof(Entity), "e").Condition(isAccount);
+                var contact = lhs.Pattern(typeof(Entity), "c");
+                contact.Condition(isContact);
+                contact.Condition(join);
+            }
+            else
+            {
+                lhs.Pattern(typeof(Entity), "c").Condition(isContact);
+                var account = lhs.Pattern(typeof(Entity), "e");
+                account.Condition(isAccount);
+                account.Condition(join);
+            }
+
+            return builder.Build();
+        }
+
+        for (var build = 0; build < 2; build++)
+        {
+            var factory = (SessionFactory)new RuleCompiler().Compile([Rule("account first", true), Rule("contact first", false)]);
+            Assert.True(SecondNode(factory, "account first").IsHashed);
+            Assert.True(SecondNode(factory, "contact first").IsHashed);
+            var session = factory.CreateSession();
+            session.Insert(Entity("account", ("id", "A1")));
+            session.Insert(Entity("contact", ("accountId", "A1")));
+            session.Insert(Entity("contact", ("accountId", "A9")));
+            Assert.Equal(2, session.Fire());
+        }
+    }
+
+    [Fact]
     public void HashJoin_EqualityOnMembers_IsIndexed()
     {
         var factory = (SessionFactory)Harness.Compile(typeof(OrderJoinRule), typeof(SameCityRule), typeof(TwoOrdersOfSameCustomerRule));
@@ -291,6 +370,8 @@ public class CompilerTests
         Assert.Equal(["customer"], definition.LeftHandSide.Exports.Select(d => d.Name));
         Assert.Equal(typeof(IContext), definition.RightHandSide.Actions.Single().Expression.Parameters[0].Type);
     }
+
+    private static IEnumerable<SelectionNode> Selections(AlphaNode node) => node.Children.SelectMany(c => Selections(c).Prepend(c));
 
     private static MatchNode SecondNode(SessionFactory factory, string rule) =>
         (MatchNode)((JoinNode)factory.Network.Rules.Single(r => r.Definition.Name == rule).Branches[0].First).Next;

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Crm.Engine.Rules.Rete;
 
@@ -39,7 +40,21 @@ internal sealed class AlphaComparison
 
     public object Constant { get; }
 
+    // Per condition instance, as long as it lives (see NetworkBuilder: rebuilds meet the same lambdas): the same
+    // comparison, so the same value lambda, whose compiled extractor AlphaDispatch keeps in turn.
+    private static readonly ConditionalWeakTable<LambdaExpression, StrongBox<AlphaComparison?>> Cache = new();
+
     public static AlphaComparison? TryCreate(LambdaExpression condition)
+    {
+        if (!Cache.TryGetValue(condition, out var cached))
+        {
+            cached = Cache.GetValue(condition, c => new StrongBox<AlphaComparison?>(Create(c)));
+        }
+
+        return cached.Value;
+    }
+
+    private static AlphaComparison? Create(LambdaExpression condition)
     {
         if (condition.Parameters.Count != 1 || condition.Body is not BinaryExpression b || b.IsLiftedToNull || b.Conversion is not null
             || ToOp(b.NodeType) is not { } op)
@@ -103,6 +118,9 @@ internal abstract class AlphaDispatch
 
     public abstract void Evaluate(object? fact, Span<byte> states);
 
+    // The compiled value extractor per value lambda (AlphaComparison keeps those per condition instance).
+    private static readonly ConditionalWeakTable<LambdaExpression, Delegate> Extractors = new();
+
     public static AlphaDispatch Create(LambdaExpression value, CompareOp op, object[] constants, int[] positions)
     {
         // The value lambda takes the pattern's type; the dispatcher takes the fact as object.
@@ -118,7 +136,12 @@ internal abstract class AlphaDispatch
             constants = [.. constants.Select(c => (object)((DateTime)c).Ticks)];
         }
 
-        var extractor = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(object), type), body, fact).Compile();
+        if (!Extractors.TryGetValue(value, out var extractor))
+        {
+            var compiled = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(object), type), body, fact).Compile();
+            extractor = Extractors.GetValue(value, _ => compiled);
+        }
+
         if (type == typeof(string))
         {
             return new StringEquality((Func<object?, string?>)extractor, op == CompareOp.NotEqual, [.. constants.Cast<string>()], positions);

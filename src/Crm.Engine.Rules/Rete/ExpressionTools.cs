@@ -484,18 +484,28 @@ internal static class ExpressionTools
         return [.. lambda.Parameters.Where(used.Contains)];
     }
 
-    /// <summary>Splits a boolean lambda at top-level <c>&amp;&amp;</c> into lambdas over only the parameters each part uses.</summary>
-    public static IEnumerable<LambdaExpression> Conjuncts(LambdaExpression lambda)
+    // Conjuncts of a lambda, kept as long as the lambda lives: a rule pack's conditions are cached by their text (see
+    // the pack compiler), so rebuilding a tenant's rule base meets the same lambdas, and the same conjunct instances
+    // then find their keys and compiled delegates again (see NetworkBuilder).
+    private static readonly ConditionalWeakTable<LambdaExpression, LambdaExpression[]> ConjunctCache = new();
+
+    /// <summary>
+    /// Splits a boolean lambda at top-level <c>&amp;&amp;</c> into lambdas over only the parameters each part uses. The
+    /// same lambda instance always gives the same conjunct instances (expression trees are immutable).
+    /// </summary>
+    public static IReadOnlyList<LambdaExpression> Conjuncts(LambdaExpression lambda)
     {
-        var parts = new List<Expression>();
-        Split(lambda.Body, parts);
-        if (parts.Count == 1 && UsedParameters(lambda, lambda.Body).Count == lambda.Parameters.Count)
+        if (ConjunctCache.TryGetValue(lambda, out var cached))
         {
-            // Already one conjunct over exactly its parameters: the lambda itself (no new tree, same identity).
-            return [lambda];
+            return cached;
         }
 
-        return parts.Select(p => Expression.Lambda(p, UsedParameters(lambda, p)));
+        var parts = new List<Expression>();
+        Split(lambda.Body, parts);
+        LambdaExpression[] conjuncts = parts.Count == 1 && UsedParameters(lambda, lambda.Body).Count == lambda.Parameters.Count
+            ? [lambda] // already one conjunct over exactly its parameters: the lambda itself (no new tree, same identity)
+            : [.. parts.Select(p => Expression.Lambda(p, UsedParameters(lambda, p)))];
+        return ConjunctCache.GetValue(lambda, _ => conjuncts);
     }
 
     /// <summary>Re-parameterizes a lambda so parameters with the same name share one <see cref="ParameterExpression"/> (declarations are matched by name).</summary>

@@ -17,5 +17,13 @@ if (Array.IndexOf(args, "--import-peak") is var peak and >= 0)
     return 0;
 }
 
+// The same benchmarks under the three garbage-collector set-ups a host can have (out of process, 3 iterations each):
+// add --gc-modes
+if (args.Contains("--gc-modes"))
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. args.Where(a => a != "--gc-modes")], BenchmarkConfig.GcModes());
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Full());
 return 0;

@@ -33,4 +33,21 @@ public class QuickBenchmarkTests
 
         Assert.Empty(problems);
     }
+
+    [Theory]
+    [InlineData("csharp", "C# rules")]
+    [InlineData("pack", "-rule pack")]
+    public void ColdBuild_SmallRuleBase_BuildsAndReportsTimes(string kind, string expected)
+    {
+        var output = new StringWriter();
+
+        Rules.ColdBuild.Run(kind, output, rules: 20);
+
+        Assert.Contains(expected, output.ToString(), StringComparison.Ordinal);
+        Assert.Contains(" ms", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ColdBuild_UnknownKind_NamesTheChoices() =>
+        Assert.Contains("'csharp' or 'pack'", Assert.Throws<ArgumentException>(() => Rules.ColdBuild.Run("yaml", TextWriter.Null)).Message, StringComparison.Ordinal);
 }

@@ -17,6 +17,13 @@ if (Array.IndexOf(args, "--import-peak") is var peak and >= 0)
     return 0;
 }
 
+// The first rule-base build of a new process (JIT included), measured by hand (Release): add --cold-build csharp|pack
+if (Array.IndexOf(args, "--cold-build") is var cold and >= 0)
+{
+    Crm.Engine.Benchmarks.Rules.ColdBuild.Run(cold + 1 < args.Length ? args[cold + 1] : "pack", Console.Out);
+    return 0;
+}
+
 // The same benchmarks under the three garbage-collector set-ups a host can have (out of process, 3 iterations each):
 // add --gc-modes
 if (args.Contains("--gc-modes"))

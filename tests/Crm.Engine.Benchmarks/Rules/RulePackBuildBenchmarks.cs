@@ -52,14 +52,14 @@ public class RulePackBuildBenchmarks
     [Benchmark(Description = "Rule pack: read + bind + build, no Rete (warm)")]
     public int ValidateWarm() => _warm.Validate(_pack, "big.yaml").Count;
 
-    private static int Build(RulePackWorkbench bench, string pack)
+    internal static int Build(RulePackWorkbench bench, string pack)
     {
         var result = bench.Test(pack, "big.yaml", []);
         return result.Errors.Count == 0 ? result.Evaluation!.Firings.Count : throw new InvalidOperationException(string.Join("; ", result.Errors));
     }
 
     // The pack of the RulePacks test ThousandRulePack_CompilesAndWorks; the round makes each cold text new.
-    private static string Pack(int rules, int round)
+    internal static string Pack(int rules, int round)
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# round {round}\nschemaVersion: 1\nrules:\n");
@@ -85,7 +85,7 @@ public class RulePackBuildBenchmarks
         return text.ToString();
     }
 
-    private static IReadOnlyList<EntityDefinition> SampleEntities()
+    internal static IReadOnlyList<EntityDefinition> SampleEntities()
     {
         var builtIn = new CrmEngineBuilder(new ServiceCollection()).Registry.Entities.ToList();
         var json = File.ReadAllText(Path.Combine(FindRoot(), "samples", "rule-packs", "entities.json"));

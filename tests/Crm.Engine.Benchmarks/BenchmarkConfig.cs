@@ -23,14 +23,16 @@ public static class BenchmarkConfig
         .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend));
 
     /// <summary>
-    /// <see cref="Full"/> with one short job per garbage-collector set-up a host can have: workstation with background
+    /// <see cref="Full"/> with one job (3 warm-ups, 10 iterations) per garbage-collector set-up a host can have: workstation with background
     /// GC (a console app's default), workstation without it, and server GC (ASP.NET Core's default). They differ most
     /// for sessions that build up many surviving objects: background GC caps the gen0 budget at a few MB.
     /// </summary>
     public static IConfig GcModes() => Full()
-        .AddJob(Job.ShortRun.WithGcServer(false).WithGcConcurrent(true).WithId("Workstation+BackgroundGC").AsBaseline())
-        .AddJob(Job.ShortRun.WithGcServer(false).WithGcConcurrent(false).WithId("Workstation"))
-        .AddJob(Job.ShortRun.WithGcServer(true).WithGcConcurrent(true).WithId("ServerGC"));
+        .AddJob(GcJob.WithGcServer(false).WithGcConcurrent(true).WithId("Workstation+BackgroundGC").AsBaseline())
+        .AddJob(GcJob.WithGcServer(false).WithGcConcurrent(false).WithId("Workstation"))
+        .AddJob(GcJob.WithGcServer(true).WithGcConcurrent(true).WithId("ServerGC"));
+
+    private static Job GcJob => Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10);
 
     public static IConfig QuickConfig() => ManualConfig.CreateEmpty()
         .AddJob(Job.Dry.WithToolchain(InProcessNoEmitToolchain.Instance))

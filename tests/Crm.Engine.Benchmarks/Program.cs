@@ -24,7 +24,7 @@ if (Array.IndexOf(args, "--cold-build") is var cold and >= 0)
     return 0;
 }
 
-// The same benchmarks under the three garbage-collector set-ups a host can have (out of process, 3 iterations each):
+// The same benchmarks under the three garbage-collector set-ups a host can have (out of process, 10 iterations each):
 // add --gc-modes
 if (args.Contains("--gc-modes"))
 {

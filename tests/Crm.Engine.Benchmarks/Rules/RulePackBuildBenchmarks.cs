@@ -32,9 +32,7 @@ public class RulePackBuildBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var services = new ServiceCollection();
-        new CrmEngineBuilder(services).AddRulePacks();
-        _catalog = services.BuildServiceProvider().GetRequiredService<IRuleActionCatalog>();
+        _catalog = Catalog();
         _pack = Pack(Rules, 0);
         _warm = RulePackWorkbench.FromDefinitions(Entities, _catalog);
         Build(_warm, _pack);
@@ -51,6 +49,13 @@ public class RulePackBuildBenchmarks
 
     [Benchmark(Description = "Rule pack: read + bind + build, no Rete (warm)")]
     public int ValidateWarm() => _warm.Validate(_pack, "big.yaml").Count;
+
+    internal static IRuleActionCatalog Catalog()
+    {
+        var services = new ServiceCollection();
+        new CrmEngineBuilder(services).AddRulePacks();
+        return services.BuildServiceProvider().GetRequiredService<IRuleActionCatalog>();
+    }
 
     internal static int Build(RulePackWorkbench bench, string pack)
     {

@@ -61,9 +61,11 @@ internal sealed class NetworkBuilder
     private static readonly ConditionalWeakTable<LambdaExpression, KeySplit> KeySplits = new();
 
     // Lifted templates by shape, shared by every build of the process; dropped wholesale when many shapes have piled
-    // up (each is small, and a long-running host compiling ever new packs must not grow without bound).
+    // up (each is small, and a long-running host compiling ever new packs must not grow without bound). A shape that
+    // holds a captured object (not a literal) is shared within one build only: the process must not keep it alive.
     private const int MaxTemplates = 4096;
     private static readonly ConcurrentDictionary<ExpressionKey, Delegate> Templates = new();
+    private readonly Dictionary<ExpressionKey, Delegate> _buildTemplates = [];
 
     private readonly Dictionary<Type, TypeNode> _typeNodes = [];
     private readonly Dictionary<ExpressionKey, CompiledExpression> _compiled = [];
@@ -158,7 +160,8 @@ internal sealed class NetworkBuilder
         {
             if (!CompiledLambdas.TryGetValue(lambda, out compiled))
             {
-                compiled = CompiledLambdas.GetValue(lambda, CompileNew);
+                compiled = CompileNew(lambda);
+                compiled = CompiledLambdas.GetValue(lambda, _ => compiled);
             }
 
             _compiled[key] = compiled;
@@ -171,7 +174,7 @@ internal sealed class NetworkBuilder
     // a thousand rules testing `Amount > i` compile one delegate, not a thousand.
     // The template's key is the lambda's own key with its literals left out (computed in the same pass), so a lambda
     // whose shape was seen before costs no second tree rewrite and no second key.
-    private static CompiledExpression CompileNew(LambdaExpression lambda)
+    private CompiledExpression CompileNew(LambdaExpression lambda)
     {
         var key = KeyOf(lambda);
         if (key.Shape is not { } shape)
@@ -179,18 +182,26 @@ internal sealed class NetworkBuilder
             return new CompiledExpression(lambda);
         }
 
-        if (!Templates.TryGetValue(shape, out var lifted))
+        var shared = !shape.HasObjectConstants;
+        if (!(shared ? Templates.TryGetValue(shape, out var lifted) : _buildTemplates.TryGetValue(shape, out lifted)))
         {
             var (template, constants) = CompiledExpression.Lift(lambda)
                 ?? throw new InvalidOperationException($"expression '{lambda}' has a shape key but could not be lifted");
             Debug.Assert(constants.Length == key.Literals.Length, "the key and the lifter disagree on the literals");
             lifted = template.Compile();
-            if (Templates.Count >= MaxTemplates)
+            if (!shared)
             {
-                Templates.Clear();
+                _buildTemplates[shape] = lifted;
             }
+            else
+            {
+                if (Templates.Count >= MaxTemplates)
+                {
+                    Templates.Clear();
+                }
 
-            lifted = Templates.GetOrAdd(shape, lifted);
+                lifted = Templates.GetOrAdd(shape, lifted);
+            }
         }
 
         return new CompiledExpression(lambda, lifted, key.Literals);

@@ -208,6 +208,33 @@ public class CompilerTests
     }
 
     [Fact]
+    public void Compile_ConditionCapturingAnObject_DoesNotKeepTheObjectAliveAfterTheRules()
+    {
+        // Templates of condition shapes are shared across the process, but a shape holding a captured object (not a
+        // literal) must not outlive the rules that use it.
+        var captured = CompileAndRunWithCapturedObject();
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(captured.IsAlive);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference CompileAndRunWithCapturedObject()
+    {
+        var vipTypes = new HashSet<string> { "account-vip" };
+        var builder = new RuleBuilder();
+        builder.Name("vip");
+        builder.LeftHandSide().Pattern(typeof(Entity), "e").Condition(Condition<Entity>("e", e => vipTypes.Contains(e.EntityType + "-vip")));
+        var session = new RuleCompiler().Compile([builder.Build()]).CreateSession();
+        session.Insert(Entity("account"));
+        Assert.Equal(1, session.Fire());
+        return new WeakReference(vipTypes);
+    }
+
+    [Fact]
     public void HashJoin_EqualityOnMembers_IsIndexed()
     {
         var factory = (SessionFactory)Harness.Compile(typeof(OrderJoinRule), typeof(SameCityRule), typeof(TwoOrdersOfSameCustomerRule));

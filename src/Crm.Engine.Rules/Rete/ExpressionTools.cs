@@ -44,6 +44,9 @@ internal sealed class ExpressionKey : IEquatable<ExpressionKey>
     /// <summary>The non-null literal values, in the order <see cref="CompiledExpression.Lift"/> lifts them.</summary>
     public object?[] Literals { get; }
 
+    /// <summary>Whether the lambda holds constants that are not literals (captured objects, compared by reference).</summary>
+    public bool HasObjectConstants => _constants.Length > 0;
+
     /// <summary>
     /// The key of the lambda's lifted template (see <see cref="CompiledExpression.Lift"/>): this key with the literals
     /// left out, so lambdas that differ only in literals share it. Null when the lambda is not lifted.

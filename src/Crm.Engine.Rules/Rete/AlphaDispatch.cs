@@ -123,21 +123,25 @@ internal abstract class AlphaDispatch
 
     public static AlphaDispatch Create(LambdaExpression value, CompareOp op, object[] constants, int[] positions)
     {
-        // The value lambda takes the pattern's type; the dispatcher takes the fact as object.
-        var fact = Expression.Parameter(typeof(object), "fact");
-        var body = new Replacer(new Dictionary<ParameterExpression, Expression> { [value.Parameters[0]] = Expression.Convert(fact, value.Parameters[0].Type) })
-            .Visit(value.Body);
-        var type = value.ReturnType;
-        if (type == typeof(DateTime))
+        // DateTime's operators compare ticks (whatever the kind): so do we, as longs.
+        var ticks = value.ReturnType == typeof(DateTime);
+        var type = ticks ? typeof(long) : value.ReturnType;
+        if (ticks)
         {
-            // DateTime's operators compare ticks (whatever the kind): so do we, as longs.
-            body = Expression.Property(body, nameof(DateTime.Ticks));
-            type = typeof(long);
             constants = [.. constants.Select(c => (object)((DateTime)c).Ticks)];
         }
 
         if (!Extractors.TryGetValue(value, out var extractor))
         {
+            // The value lambda takes the pattern's type; the dispatcher takes the fact as object.
+            var fact = Expression.Parameter(typeof(object), "fact");
+            var body = new Replacer(new Dictionary<ParameterExpression, Expression> { [value.Parameters[0]] = Expression.Convert(fact, value.Parameters[0].Type) })
+                .Visit(value.Body);
+            if (ticks)
+            {
+                body = Expression.Property(body, nameof(DateTime.Ticks));
+            }
+
             var compiled = Expression.Lambda(typeof(Func<,>).MakeGenericType(typeof(object), type), body, fact).Compile();
             extractor = Extractors.GetValue(value, _ => compiled);
         }

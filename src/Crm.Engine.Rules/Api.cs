@@ -128,27 +128,44 @@ public sealed class Activation : IMatch
     private const byte Fired = 2;
     private const byte Deleted = 4;
 
-    private IReadOnlyList<IFactMatch>? _facts;
-    private Dictionary<object, object>? _linked;
+    // The match is the token _head extended by _last, or _head alone when _last is null. A join that feeds a terminal
+    // directly creates its activation from the left token and the right fact, so the full token is made only when
+    // something asks for it (diagnostics, predicates, change keys): the usual firing reads its facts through FactAt.
+    // An activation lives as long as its match, so every field here is kept per match: the rarely used parts share
+    // one object made on first use.
+    private Rete.Token _head;
+    private Rete.Fact? _last;
+    private Extra? _extra;
     private byte _flags;
+    private byte _trigger = (byte)ActionTrigger.Activated;
 
-    // The matches are built from Branch and Token on first use (each reads its fact's current value, so when they
-    // are built does not matter).
     internal Activation(Rete.CompiledBranch branch, Rete.Token token)
+        : this(branch, token, null)
+    {
+    }
+
+    internal Activation(Rete.CompiledBranch branch, Rete.Token head, Rete.Fact? last)
     {
         Branch = branch;
-        Token = token;
-        Priority = branch.Rule.Priority;
+        _head = head;
+        _last = last;
     }
 
     /// <inheritdoc />
     public IRuleDefinition Rule => Branch.Rule.Definition;
 
-    /// <inheritdoc />
-    public IReadOnlyList<IFactMatch> Facts => _facts ??= Rete.Session.Matches(Branch, Token);
+    // The matches are built from Branch and Token on first use (each reads its fact's current value, so when they
+    // are built does not matter).
 
     /// <inheritdoc />
-    public ActionTrigger Trigger { get; internal set; } = ActionTrigger.Activated;
+    public IReadOnlyList<IFactMatch> Facts => (_extra ??= new()).Facts ??= Rete.Session.Matches(Branch, Token);
+
+    /// <inheritdoc />
+    public ActionTrigger Trigger
+    {
+        get => (ActionTrigger)_trigger;
+        internal set => _trigger = (byte)value;
+    }
 
     /// <summary>The value bound to a declaration name, or <see langword="null"/>.</summary>
     /// <param name="name">Declaration name.</param>
@@ -157,10 +174,26 @@ public sealed class Activation : IMatch
 
     internal Rete.CompiledBranch Branch { get; }
 
-    internal Rete.Token Token { get; }
+    /// <summary>The whole match as a token (made on first use when the activation was created from a token and a fact).</summary>
+    internal Rete.Token Token
+    {
+        get
+        {
+            if (_last is not null)
+            {
+                _head = _head.Extend(_last);
+                _last = null;
+            }
 
-    /// <summary>The rule's priority, read once (the agenda compares it on every move).</summary>
-    internal int Priority { get; }
+            return _head;
+        }
+    }
+
+    /// <summary>The fact bound at a declaration slot, without making the whole token.</summary>
+    internal Rete.Fact? FactAt(int slot) => _last is not null && slot == _head.Length ? _last : _head.FactAt(slot);
+
+    /// <summary>The rule's priority (the agenda compares it on every move; kept on the branch, not on every activation).</summary>
+    internal int Priority => Branch.Priority;
 
     internal int QueueIndex { get; set; } = -1;
 
@@ -182,21 +215,41 @@ public sealed class Activation : IMatch
         set => _flags = value ? (byte)(_flags | Deleted) : (byte)(_flags & ~Deleted);
     }
 
-    internal object?[]? FiredKeys { get; set; }
+    internal object?[]? FiredKeys
+    {
+        get => _extra?.FiredKeys;
+        set
+        {
+            if (value is not null || _extra is not null)
+            {
+                (_extra ??= new()).FiredKeys = value;
+            }
+        }
+    }
 
     // Created on first use: most activations never link a fact.
-    internal Dictionary<object, object> Linked => _linked ??= [];
+    internal Dictionary<object, object> Linked => (_extra ??= new()).Linked ??= [];
 
-    internal bool HasLinked => _linked is { Count: > 0 };
+    internal bool HasLinked => _extra?.Linked is { Count: > 0 };
 
     /// <summary>The fact linked under a key, without creating the link map.</summary>
-    internal object? LinkedOrNull(object key) => _linked?.GetValueOrDefault(key);
+    internal object? LinkedOrNull(object key) => _extra?.Linked?.GetValueOrDefault(key);
 
     /// <summary>The linked keys, without creating the link map.</summary>
-    internal IEnumerable<object> LinkedKeys => _linked is null ? [] : [.. _linked.Keys];
+    internal IEnumerable<object> LinkedKeys => _extra?.Linked is { } linked ? [.. linked.Keys] : [];
 
     /// <inheritdoc />
     public override string ToString() => $"{Rule.Name}({string.Join(", ", Facts.Select(f => f.Value))})";
+
+    /// <summary>What few activations need: their matches as a list, linked facts, the change keys they fired with.</summary>
+    private sealed class Extra
+    {
+        public IReadOnlyList<IFactMatch>? Facts { get; set; }
+
+        public Dictionary<object, object>? Linked { get; set; }
+
+        public object?[]? FiredKeys { get; set; }
+    }
 }
 
 /// <summary>Context given to agenda filters.</summary>

@@ -279,6 +279,54 @@ public class CompilerTests
     }
 
     [Fact]
+    public void HashJoin_UpdateOfEitherFactOfAFiredPair_FiresThePairAgainWithItsFacts()
+    {
+        var session = Harness.Session(typeof(CustomerOrderPairRule));
+        var ann = new Customer("Ann") { Id = 1 };
+        var order = new Order(7, null, 1) { CustomerId = 1 };
+        session.InsertAll([ann, order]);
+        Assert.Equal(1, session.Fire());
+
+        order.Amount = 2;
+        session.Update(order);
+        var afterOrderUpdate = session.FireAndRecord();
+        ann.Name = "Anne";
+        session.Update(ann);
+        var afterCustomerUpdate = session.FireAndRecord();
+
+        foreach (var fired in new[] { afterOrderUpdate, afterCustomerUpdate })
+        {
+            var (rule, facts) = Assert.Single(fired);
+            Assert.Equal("CustomerOrderPair", rule);
+            Assert.Equal([ann, order], facts);
+        }
+
+        Assert.Equal(["order 7", "order 7", "order 7"], ann.Tags);
+    }
+
+    [Fact]
+    public void HashJoin_RetractingEitherFactOfAPair_RemovesItsActivationOrUndoesItsFiring()
+    {
+        var session = Harness.Session(typeof(CustomerOrderPairRule));
+        var ann = new Customer("Ann") { Id = 1 };
+        var first = new Order(1, null, 1) { CustomerId = 1 };
+        var second = new Order(2, null, 1) { CustomerId = 1 };
+        session.InsertAll([ann, first, second]);
+        Assert.Equal(2, session.Agenda.Count);
+
+        session.Retract(first);
+        Assert.Equal(1, session.Agenda.Count);
+        Assert.Same(second, session.Agenda.Peek().Get("order"));
+        Assert.Equal(1, session.Fire());
+
+        session.Retract(ann);
+
+        Assert.Equal(1, session.Fire());
+        Assert.Equal(["order 2", "undo 2"], ann.Tags);
+        Assert.Equal(0, session.Agenda.Count);
+    }
+
+    [Fact]
     public void HashJoin_TwentyThousandByTwentyThousand_OneActivationPerOrder()
     {
         const int n = 20_000;

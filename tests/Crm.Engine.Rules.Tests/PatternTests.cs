@@ -82,6 +82,27 @@ public class PatternTests
     }
 
     [Fact]
+    public void NotAndExists_UpdatingAPassingCustomer_FiresItsRuleAgain()
+    {
+        var session = Harness.Session(typeof(CustomerWithoutOrdersRule), typeof(CustomerWithOpenOrderRule));
+        var ann = new Customer("Ann");
+        var bob = new Customer("Bob");
+        session.InsertAll([ann, bob, new Order(1, ann, 10)]);
+        Assert.Equal(2, session.Fire());
+
+        ann.Name = "Anne";
+        session.Update(ann);
+        var afterAnn = session.FireAndRecord();
+        bob.Name = "Robert";
+        session.Update(bob);
+        var afterBob = session.FireAndRecord();
+
+        Assert.Equal([("HasOpenOrder", (object?)ann)], afterAnn.Select(f => (f.Rule, f.Facts[0])));
+        Assert.Equal([bob], afterBob.Select(f => f.Facts[0]));
+        Assert.NotEqual("HasOpenOrder", Assert.Single(afterBob).Rule);
+    }
+
+    [Fact]
     public void Exists_ManyOpenOrders_FiresOncePerCustomer()
     {
         var session = Harness.Session(typeof(CustomerWithOpenOrderRule));

@@ -77,6 +77,22 @@ public class PerformanceMechanismTests
                 {
                     Assert.Equal(set.Contains(i), slots.Contains(i));
                 }
+
+                foreach (var (held, value) in dictionary)
+                {
+                    Assert.Equal(value, slots.ValueAt(slots.IndexOf(held)));
+                }
+
+                var walked = new List<Item>();
+                for (var s = 0; s < slots.End; s++)
+                {
+                    if (slots.KeyAt(s) is { } k)
+                    {
+                        walked.Add(k);
+                    }
+                }
+
+                Assert.Equal(set.ToArray(), walked);
             }
         }, iter: 500);
     }

@@ -411,6 +411,22 @@ public sealed class OrderJoinRule : Rule
     }
 }
 
+[Name("CustomerOrderPair")]
+public sealed class CustomerOrderPairRule : Rule
+{
+    public override void Define()
+    {
+        Customer customer = null!;
+        Order order = null!;
+        When()
+            .Match(() => customer)
+            .Match(() => order, o => o.CustomerId == customer.Id);
+        Then()
+            .Do(ctx => customer.Tags.Add("order " + order.Id))
+            .Undo(ctx => customer.Tags.Add("undo " + order.Id));
+    }
+}
+
 [Name("EntityJoin")]
 public sealed class EntityJoinRule : Rule
 {

@@ -24,17 +24,29 @@ internal sealed class JoinKey(BoundExpression left, BoundExpression right, IEqua
     };
 }
 
-/// <summary>A left token held by a join, not or exists node: its join key and the right facts it matches (with the child token of each pair, for joins).</summary>
-internal sealed class LeftEntry(Token token)
+/// <summary>
+/// A left token held by a join, not or exists node: its join key and the right facts it matches, with what a join made
+/// of each pair (the child token, or the activation when the join feeds a terminal).
+/// </summary>
+internal class LeftEntry(Token token)
 {
     public Token Token { get; } = token;
 
     public object Key { get; set; } = JoinKey.NoKey;
 
-    private Slots<RightEntry, Token?> _matches;
+    private Slots<RightEntry, object?> _matches;
 
-    /// <summary>The right entries matched, each with its child token (joins only). A reference: the set changes in place.</summary>
-    public ref Slots<RightEntry, Token?> Matches => ref _matches;
+    /// <summary>The right entries matched, each with its child token or activation (joins only). A reference: the set changes in place.</summary>
+    public ref Slots<RightEntry, object?> Matches => ref _matches;
+}
+
+/// <summary>
+/// The left entry of a not or exists node that feeds a terminal: it keeps the token's activation while the token
+/// passes, so the terminal needs no entry of its own on the token (the token's one state slot is this node's).
+/// </summary>
+internal sealed class PassingEntry(Token token) : LeftEntry(token)
+{
+    public Activation? Activation { get; set; }
 }
 
 /// <summary>A right fact held by a join, not or exists node: its join key and the left tokens it matches.</summary>
@@ -134,7 +146,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
     public virtual void LeftAssert(Session session, Token token)
     {
         var m = Memory(session);
-        var e = new LeftEntry(token);
+        var e = NewLeft(token);
         var indexed = IndexLeft(session, m, e);
         if (key is null)
         {
@@ -170,7 +182,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
 
         UnindexLeft(m, e);
         var indexed = IndexLeft(session, m, e);
-        var now = default(Slots<RightEntry, Token?>);
+        var now = default(Slots<RightEntry, object?>);
         if (key is null)
         {
             foreach (var r in m.Right.Values)
@@ -348,10 +360,13 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         }
     }
 
+    /// <summary>The entry for a new left token.</summary>
+    protected virtual LeftEntry NewLeft(Token token) => new(token);
+
     protected abstract void OnLeftAssert(Session session, MatchMemory m, LeftEntry e);
 
-    /// <summary>After a left update: <paramref name="old"/> holds the previous matches (with their child tokens), <c>e.Matches</c> the current ones (without).</summary>
-    protected abstract void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, Token?> old);
+    /// <summary>After a left update: <paramref name="old"/> holds the previous matches (with their children), <c>e.Matches</c> the current ones (without).</summary>
+    protected abstract void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, object?> old);
 
     protected abstract void OnLeftRetract(Session session, MatchMemory m, LeftEntry e);
 
@@ -360,7 +375,7 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
 
     protected abstract void OnPairUpdated(Session session, MatchMemory m, LeftEntry e, RightEntry r);
 
-    protected abstract void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, Token? child);
+    protected abstract void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, object? child);
 
     private MatchMemory Memory(Session session) =>
         session.GetMemoryOrNull<MatchMemory>(memoryIndex) ?? session.SetMemory(memoryIndex, new MatchMemory(key?.Comparer));
@@ -528,8 +543,8 @@ internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IRead
         Debug.Assert(!fact.TryGetState(StateId, out _), "a fact entered a root join twice");
         if (Next is TerminalNode terminal)
         {
-            // One-fact rule: the fact holds the activation itself, whose token is the fact's shared one-fact token.
-            var activation = terminal.Create(fact.RootToken);
+            // One-fact rule: the fact holds the activation itself (whose token is made only if something asks for it).
+            var activation = terminal.Create(Token.Empty, fact);
             session.FactStateAdd(StateId, fact, activation);
             TerminalNode.Created(session, activation);
             return;
@@ -601,7 +616,7 @@ internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IRead
         }
     }
 
-    protected override void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, Token?> old)
+    protected override void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, object?> old)
     {
         for (var i = 0; i < old.End; i++)
         {
@@ -619,10 +634,7 @@ internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IRead
             {
                 var child = old.ValueAt(before);
                 e.Matches.SetValueAt(slot, child);
-                if (child is not null)
-                {
-                    Next.LeftUpdate(session, child);
-                }
+                ChildUpdated(session, child);
             }
             else
             {
@@ -644,7 +656,17 @@ internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IRead
 
     protected override void OnPairAdded(Session session, MatchMemory m, LeftEntry e, int slot)
     {
-        var child = e.Token.Extend(e.Matches.KeyAt(slot)!.Fact);
+        var fact = e.Matches.KeyAt(slot)!.Fact;
+        if (Next is TerminalNode terminal)
+        {
+            // The last join of a rule keeps the pair's activation itself: no child token, no entry on one.
+            var activation = terminal.Create(e.Token, fact);
+            e.Matches.SetValueAt(slot, activation);
+            TerminalNode.Created(session, activation);
+            return;
+        }
+
+        var child = e.Token.Extend(fact);
         e.Matches.SetValueAt(slot, child);
         Next.LeftAssert(session, child);
     }
@@ -652,17 +674,35 @@ internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IRead
     protected override void OnPairUpdated(Session session, MatchMemory m, LeftEntry e, RightEntry r)
     {
         var slot = e.Matches.IndexOf(r);
-        if (slot >= 0 && e.Matches.ValueAt(slot) is { } child)
+        if (slot >= 0)
         {
-            Next.LeftUpdate(session, child);
+            ChildUpdated(session, e.Matches.ValueAt(slot));
         }
     }
 
-    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, Token? child)
+    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, object? child)
     {
-        if (child is not null)
+        switch (child)
         {
-            Next.LeftRetract(session, child);
+            case Activation activation:
+                TerminalNode.Deleted(session, activation);
+                break;
+            case Token token:
+                Next.LeftRetract(session, token);
+                break;
+        }
+    }
+
+    private void ChildUpdated(Session session, object? child)
+    {
+        switch (child)
+        {
+            case Activation activation:
+                TerminalNode.Updated(session, activation);
+                break;
+            case Token token:
+                Next.LeftUpdate(session, token);
+                break;
         }
     }
 }
@@ -674,25 +714,25 @@ internal sealed class ExistenceNode(int memoryIndex, int stateId, JoinKey? key, 
     {
         if (Passes(e.Matches.Count))
         {
-            Next.LeftAssert(session, e.Token);
+            Pass(session, e);
         }
     }
 
-    protected override void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, Token?> old)
+    protected override void OnLeftUpdate(Session session, MatchMemory m, LeftEntry e, Slots<RightEntry, object?> old)
     {
         var was = Passes(old.Count);
         var @is = Passes(e.Matches.Count);
         if (was && @is)
         {
-            Next.LeftUpdate(session, e.Token);
+            Passed(session, e);
         }
         else if (was)
         {
-            Next.LeftRetract(session, e.Token);
+            Unpass(session, e);
         }
         else if (@is)
         {
-            Next.LeftAssert(session, e.Token);
+            Pass(session, e);
         }
     }
 
@@ -700,7 +740,7 @@ internal sealed class ExistenceNode(int memoryIndex, int stateId, JoinKey? key, 
     {
         if (Passes(e.Matches.Count))
         {
-            Next.LeftRetract(session, e.Token);
+            Unpass(session, e);
         }
     }
 
@@ -711,11 +751,11 @@ internal sealed class ExistenceNode(int memoryIndex, int stateId, JoinKey? key, 
         {
             if (negated)
             {
-                Next.LeftRetract(session, e.Token);
+                Unpass(session, e);
             }
             else
             {
-                Next.LeftAssert(session, e.Token);
+                Pass(session, e);
             }
         }
     }
@@ -724,20 +764,66 @@ internal sealed class ExistenceNode(int memoryIndex, int stateId, JoinKey? key, 
     {
     }
 
-    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, Token? child)
+    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, object? child)
     {
         if (e.Matches.Count == 0)
         {
             if (negated)
             {
-                Next.LeftAssert(session, e.Token);
+                Pass(session, e);
             }
             else
             {
-                Next.LeftRetract(session, e.Token);
+                Unpass(session, e);
             }
         }
     }
 
+    protected override LeftEntry NewLeft(Token token) => Next is TerminalNode ? new PassingEntry(token) : new LeftEntry(token);
+
     private bool Passes(int count) => negated ? count == 0 : count > 0;
+
+    // A token that passes goes on to the next node; a terminal's activation is kept in the entry (see PassingEntry).
+    private void Pass(Session session, LeftEntry e)
+    {
+        if (e is PassingEntry passing)
+        {
+            var activation = ((TerminalNode)Next).Create(e.Token);
+            passing.Activation = activation;
+            TerminalNode.Created(session, activation);
+        }
+        else
+        {
+            Next.LeftAssert(session, e.Token);
+        }
+    }
+
+    private void Passed(Session session, LeftEntry e)
+    {
+        if (e is not PassingEntry passing)
+        {
+            Next.LeftUpdate(session, e.Token);
+        }
+        else if (passing.Activation is { } activation)
+        {
+            TerminalNode.Updated(session, activation);
+        }
+        else
+        {
+            Pass(session, e);
+        }
+    }
+
+    private void Unpass(Session session, LeftEntry e)
+    {
+        if (e is not PassingEntry passing)
+        {
+            Next.LeftRetract(session, e.Token);
+        }
+        else if (passing.Activation is { } activation)
+        {
+            passing.Activation = null;
+            TerminalNode.Deleted(session, activation);
+        }
+    }
 }

@@ -13,10 +13,13 @@ internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
     // Alpha memory membership by AlphaMemoryNode.AlphaIndex: the first 64 inline, the rest in words allocated on use.
     private ulong _alpha;
 
-    // Per-node state (root join: child token or activation; hashed join: right entry): the first inline, the others
-    // in a list. Looked up only on update and retract; never enumerated, so order does not matter.
+    // Per-node state (root join: child token or activation; hashed join: right entry): the first two inline (a fact
+    // of a join or a not/exists usually sits in two nodes, and the second node id fills what would be padding), the
+    // others in a list. Looked up only on update and retract; never enumerated, so order does not matter.
     private int _stateNode = -1;
+    private int _stateNode2 = -1;
     private object? _state;
+    private object? _state2;
 
     // What most facts never need, in one object made on first use (a fact lives as long as the session: every field
     // here is a field fewer on each of them).
@@ -38,12 +41,6 @@ internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
         set => (_extra ??= new()).AlphaMore = value;
     }
 
-    private NodeStates? _states
-    {
-        get => _extra?.States;
-        set => (_extra ??= new()).States = value;
-    }
-
     /// <summary>Marks the fact as linked to an activation (see <c>IContext.InsertLinked</c>).</summary>
     public void LinkTo(Activation source, object key)
     {
@@ -51,14 +48,6 @@ internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
         _extra.Source = source;
         _extra.LinkedKey = key;
     }
-
-    /// <summary>
-    /// The one-fact token of this fact, shared by the activations of every one-fact rule it matches (they keep no
-    /// state on it: their activations live in the fact's node states). Made on first use.
-    /// </summary>
-    public Token RootToken => _rootToken ??= Token.Empty.Extend(this);
-
-    private Token? _rootToken;
 
     /// <summary>Marks the fact as held by an alpha memory; returns false when it already was.</summary>
     public bool AddToAlpha(int index)
@@ -127,13 +116,14 @@ internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
             return;
         }
 
-        var states = _states;
-        if (states is null)
+        if (_stateNode2 < 0)
         {
-            _states = states = new NodeStates(capacityHint);
+            _stateNode2 = node;
+            _state2 = state;
+            return;
         }
 
-        states.Add(node, state);
+        (_extra ??= new()).States.Add(node, state, capacityHint - 2);
     }
 
     public bool TryGetState(int node, out object? state)
@@ -144,9 +134,15 @@ internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
             return true;
         }
 
-        if (_states is { } states)
+        if (_stateNode2 == node)
         {
-            return states.TryGet(node, out state);
+            state = _state2;
+            return true;
+        }
+
+        if (_extra is { } extra)
+        {
+            return extra.States.TryGet(node, out state);
         }
 
         state = null;
@@ -163,9 +159,17 @@ internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
             return true;
         }
 
-        if (_states is { } states)
+        if (_stateNode2 == node)
         {
-            return states.Remove(node, out state);
+            state = _state2;
+            _stateNode2 = -1;
+            _state2 = null;
+            return true;
+        }
+
+        if (_extra is { } extra)
+        {
+            return extra.States.Remove(node, out state);
         }
 
         state = null;
@@ -173,7 +177,7 @@ internal sealed class Fact(long id, object? value) : IReadOnlyCollection<Fact>
     }
 
     /// <summary>How many node states the fact holds (the session learns list capacities from it).</summary>
-    public int StateCount => (_stateNode >= 0 ? 1 : 0) + (_states?.Count ?? 0);
+    public int StateCount => (_stateNode >= 0 ? 1 : 0) + (_stateNode2 >= 0 ? 1 : 0) + (_extra?.States.Count ?? 0);
 
     // A fact is also the one-element set of contributors of the aggregate item it is (see FactStage): no array per item.
     int IReadOnlyCollection<Fact>.Count => 1;
@@ -198,26 +202,34 @@ internal sealed class FactExtra
 {
     public ulong[]? AlphaMore { get; set; }
 
-    public NodeStates? States { get; set; }
+    /// <summary>Node states beyond the first (a field, not an object of its own: one allocation fewer per fact that has them).</summary>
+    public NodeStates States;
 
     public Activation? Source { get; set; }
 
     public object? LinkedKey { get; set; }
 }
 
-/// <summary>Node states of a fact beyond the first: a list searched linearly while short, through an index when long.</summary>
-internal sealed class NodeStates(int capacity)
+/// <summary>
+/// Node states of a fact beyond the first: a list searched linearly while short, through an index when long. A mutable
+/// struct kept as a field of <see cref="FactExtra"/>; the list is made on the first add.
+/// </summary>
+internal struct NodeStates
 {
     private const int IndexThreshold = 16;
 
-    private (int Node, object? State)[] _items = new (int, object?)[Math.Max(capacity, 2)];
+    private (int Node, object? State)[]? _items;
     private Dictionary<int, int>? _index;
 
     public int Count { get; private set; }
 
-    public void Add(int node, object? state)
+    public void Add(int node, object? state, int capacityHint)
     {
-        if (Count == _items.Length)
+        if (_items is null)
+        {
+            _items = new (int, object?)[Math.Max(capacityHint, 2)];
+        }
+        else if (Count == _items.Length)
         {
             Array.Resize(ref _items, Count * 2);
         }
@@ -230,7 +242,7 @@ internal sealed class NodeStates(int capacity)
     public bool TryGet(int node, out object? state)
     {
         var i = IndexOf(node);
-        state = i >= 0 ? _items[i].State : null;
+        state = i >= 0 ? _items![i].State : null;
         return i >= 0;
     }
 
@@ -243,19 +255,20 @@ internal sealed class NodeStates(int capacity)
             return false;
         }
 
-        state = _items[i].State;
+        var items = _items!;
+        state = items[i].State;
         var last = --Count;
         _index?.Remove(node);
         if (i != last)
         {
-            _items[i] = _items[last];
+            items[i] = items[last];
             if (_index is not null)
             {
-                _index[_items[i].Node] = i;
+                _index[items[i].Node] = i;
             }
         }
 
-        _items[last] = default;
+        items[last] = default;
         return true;
     }
 
@@ -266,7 +279,7 @@ internal sealed class NodeStates(int capacity)
             _index = new Dictionary<int, int>(Count);
             for (var i = 0; i < Count; i++)
             {
-                _index[_items[i].Node] = i;
+                _index[_items![i].Node] = i;
             }
         }
 
@@ -277,7 +290,7 @@ internal sealed class NodeStates(int capacity)
 
         for (var i = 0; i < Count; i++)
         {
-            if (_items[i].Node == node)
+            if (_items![i].Node == node)
             {
                 return i;
             }
@@ -294,20 +307,16 @@ internal sealed class NodeStates(int capacity)
 /// </summary>
 internal sealed class Token
 {
-    public static readonly Token Empty = new(null, null, 0, 0);
+    public static readonly Token Empty = new(null, null, 0);
 
-    // Tokens are compared by reference but hashed from their facts' ids: a stored hash costs nothing to read, where
-    // the runtime's identity hash takes a slow path (and a GC transition) the first time each new token is hashed.
-    private readonly int _hash;
     private readonly Token? _parent;
     private readonly Fact? _fact;
 
-    private Token(Token? parent, Fact? fact, int length, int hash)
+    private Token(Token? parent, Fact? fact, int length)
     {
         _parent = parent;
         _fact = fact;
         Length = length;
-        _hash = hash;
     }
 
     /// <summary>Number of facts bound.</summary>
@@ -346,10 +355,14 @@ internal sealed class Token
         return t._fact;
     }
 
-    public Token Extend(Fact fact) =>
-        new(this, fact, Length + 1, unchecked((int)BitOperations.RotateLeft((uint)_hash, 7) ^ (fact.GetHashCode() * -1640531535)));
+    public Token Extend(Fact fact) => new(this, fact, Length + 1);
 
-    public override int GetHashCode() => _hash;
+    // Tokens are compared by reference but hashed from their facts' ids: the runtime's identity hash takes a slow path
+    // (and a GC transition) the first time each new token is hashed, and ids keep iteration orders stable between
+    // runs. Computed on demand (a walk of Length steps) rather than stored: most tokens are never hashed (hashed joins
+    // keep their entries on the token), and a token lives as long as its match.
+    public override int GetHashCode() =>
+        _parent is null ? 0 : unchecked((int)BitOperations.RotateLeft((uint)_parent.GetHashCode(), 7) ^ ((_fact?.GetHashCode() ?? 0) * -1640531535));
 
     public override bool Equals(object? obj) => ReferenceEquals(this, obj);
 }

@@ -34,6 +34,9 @@ internal sealed class CompiledBranch(CompiledRule rule, int index, IReadOnlyList
 {
     public CompiledRule Rule { get; } = rule;
 
+    /// <summary>The rule's priority, one read away from an activation.</summary>
+    public int Priority { get; } = rule.Priority;
+
     public int Index { get; } = index;
 
     public IReadOnlyList<Declaration> Slots { get; } = slots;

@@ -527,6 +527,9 @@ internal sealed class Session : ISession, IAgenda
     // ---- agenda ----
     public static Activation CreateActivation(CompiledBranch branch, Token token) => new(branch, token);
 
+    /// <summary>An activation for <paramref name="head"/> extended by <paramref name="last"/>, without making that token.</summary>
+    public static Activation CreateActivation(CompiledBranch branch, Token head, Fact last) => new(branch, head, last);
+
     public static IFactMatch[] Matches(CompiledBranch branch, Token token)
     {
         var slots = branch.Slots;
@@ -878,7 +881,7 @@ internal sealed class Session : ISession, IAgenda
     }
 
     private object? ActionArgument(Activation activation, ActionArg spec) =>
-        spec.Slot >= 0 ? activation.Token.FactAt(spec.Slot)?.Object
+        spec.Slot >= 0 ? activation.FactAt(spec.Slot)?.Object
         : spec.ServiceType is not null ? DependencyResolver.Resolve(new ResolutionContext(this, activation.Rule), spec.ServiceType)
         : spec.Default;
 

@@ -25,9 +25,13 @@ internal sealed class TerminalNode(int nodeId, CompiledBranch branch) : ILeftSin
     }
 
     /// <summary>
-    /// For a root join feeding this terminal directly (one-fact rules): creates the activation of a new token and
-    /// returns it for the join to keep in its own slot, so the token needs no entry of its own.
+    /// For a join feeding this terminal directly: creates the activation of <paramref name="head"/> extended by
+    /// <paramref name="last"/> and returns it for the join to keep in its own memory, so the extended token is never
+    /// made (one-fact rules pass the empty token as the head).
     /// </summary>
+    public Activation Create(Token head, Fact last) => Session.CreateActivation(Branch, head, last);
+
+    /// <summary>For a node that keeps its children's activations itself (see <c>PassingEntry</c>): the activation of a token.</summary>
     public Activation Create(Token token) => Session.CreateActivation(Branch, token);
 
     public static void Created(Session session, Activation activation) => session.OnActivationCreated(activation);

@@ -156,7 +156,6 @@ public sealed class Activation : IMatch
 
     // The matches are built from Branch and Token on first use (each reads its fact's current value, so when they
     // are built does not matter).
-
     /// <inheritdoc />
     public IReadOnlyList<IFactMatch> Facts => (_extra ??= new()).Facts ??= Rete.Session.Matches(Branch, Token);
 
@@ -190,7 +189,7 @@ public sealed class Activation : IMatch
     }
 
     /// <summary>The fact bound at a declaration slot, without making the whole token.</summary>
-    internal Rete.Fact? FactAt(int slot) => _last is not null && slot == _head.Length ? _last : _head.FactAt(slot);
+    internal Rete.Fact? FactAt(int slot) => _last is not null && slot >= _head.Length ? _last : _head.FactAt(slot);
 
     /// <summary>The rule's priority (the agenda compares it on every move; kept on the branch, not on every activation).</summary>
     internal int Priority => Branch.Priority;

@@ -25,14 +25,15 @@ internal sealed class JoinKey(BoundExpression left, BoundExpression right, IEqua
 }
 
 /// <summary>
-/// A left token held by a join, not or exists node: its join key and the right facts it matches, with what a join made
-/// of each pair (the child token, or the activation when the join feeds a terminal).
+/// A left token held by a join, not or exists node: the key group it is indexed in and the right facts it matches, with
+/// what a join made of each pair (the child token, or the activation when the join feeds a terminal).
 /// </summary>
 internal class LeftEntry(Token token)
 {
     public Token Token { get; } = token;
 
-    public object Key { get; set; } = JoinKey.NoKey;
+    /// <summary>The group of its key (null: the node has no key, or the key expression failed), so unindexing needs no lookup.</summary>
+    public KeyGroup? Group { get; set; }
 
     private Slots<RightEntry, object?> _matches;
 
@@ -49,12 +50,13 @@ internal sealed class PassingEntry(Token token) : LeftEntry(token)
     public Activation? Activation { get; set; }
 }
 
-/// <summary>A right fact held by a join, not or exists node: its join key and the left tokens it matches.</summary>
+/// <summary>A right fact held by a join, not or exists node: the key group it is indexed in and the left tokens it matches.</summary>
 internal sealed class RightEntry(Fact fact)
 {
     public Fact Fact { get; } = fact;
 
-    public object Key { get; set; } = JoinKey.NoKey;
+    /// <summary>The group of its key (null: the node has no key, or the key expression failed).</summary>
+    public KeyGroup? Group { get; set; }
 
     private Slots<LeftEntry, bool> _matches;
 
@@ -88,15 +90,11 @@ internal sealed class MatchMemory(IEqualityComparer<object>? comparer)
 
     public Dictionary<object, KeyGroup> Groups { get; } = new(comparer ?? EqualityComparer<object>.Default);
 
-    public KeyGroup? GroupOf(object key) =>
-        !ReferenceEquals(key, JoinKey.NoKey) && Groups.TryGetValue(key, out var group) ? group : null;
-
     /// <summary>
-    /// The group of a key, created if needed; <paramref name="key"/> becomes the group's own key instance, so an entry
-    /// keeps that one and the key just computed (often a boxed value) is garbage at once instead of one more object
-    /// that lives as long as the entry.
+    /// The group of a key, created if needed. Entries keep their group, not their key, so the key just computed (often a
+    /// boxed value) is garbage at once unless it becomes a new group's key.
     /// </summary>
-    public KeyGroup GroupFor(ref object key)
+    public KeyGroup GroupFor(object key)
     {
         ref var group = ref CollectionsMarshal.GetValueRefOrAddDefault(Groups, key, out var exists);
         if (!exists)
@@ -104,12 +102,11 @@ internal sealed class MatchMemory(IEqualityComparer<object>? comparer)
             group = new KeyGroup(key);
         }
 
-        key = group!.Key;
-        return group;
+        return group!;
     }
 
     // An emptied side starts afresh (as a dropped and recreated hash set would), and a group empty on both sides goes.
-    public void Release(object key, KeyGroup group)
+    public void Release(KeyGroup group)
     {
         if (group.Left.Count == 0)
         {
@@ -123,7 +120,7 @@ internal sealed class MatchMemory(IEqualityComparer<object>? comparer)
 
         if (group.Left.Count == 0 && group.Right.Count == 0)
         {
-            Groups.Remove(key);
+            Groups.Remove(group.Key);
         }
     }
 }
@@ -466,20 +463,21 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         KeyGroup? group = null;
         if (!ReferenceEquals(k, JoinKey.NoKey))
         {
-            group = m.GroupFor(ref k);
+            group = m.GroupFor(k);
             group.Left.AddNew(e, false);
         }
 
-        e.Key = k;
+        e.Group = group;
         return group;
     }
 
     private static void UnindexLeft(MatchMemory m, LeftEntry e)
     {
-        if (m.GroupOf(e.Key) is { } group)
+        if (e.Group is { } group)
         {
             group.Left.Remove(e);
-            m.Release(e.Key, group);
+            m.Release(group);
+            e.Group = null;
         }
     }
 
@@ -495,20 +493,21 @@ internal abstract class MatchNode(int memoryIndex, int stateId, JoinKey? key, IR
         KeyGroup? group = null;
         if (!ReferenceEquals(k, JoinKey.NoKey))
         {
-            group = m.GroupFor(ref k);
+            group = m.GroupFor(k);
             group.Right.AddNew(r, false);
         }
 
-        r.Key = k;
+        r.Group = group;
         return group;
     }
 
     private static void UnindexRight(MatchMemory m, RightEntry r)
     {
-        if (m.GroupOf(r.Key) is { } group)
+        if (r.Group is { } group)
         {
             group.Right.Remove(r);
-            m.Release(r.Key, group);
+            m.Release(group);
+            r.Group = null;
         }
     }
 }

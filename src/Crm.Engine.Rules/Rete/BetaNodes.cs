@@ -679,25 +679,23 @@ internal sealed class JoinNode(int memoryIndex, int stateId, JoinKey? key, IRead
         }
     }
 
-    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, object? child)
+    protected override void OnPairRemoved(Session session, MatchMemory m, LeftEntry e, RightEntry r, object? child) => ToChild(session, child, retract: true);
+
+    private void ChildUpdated(Session session, object? child) => ToChild(session, child, retract: false);
+
+    // What a pair made: the activation this join keeps for its terminal, or the child token the next node holds.
+    private void ToChild(Session session, object? child, bool retract)
     {
         switch (child)
         {
-            case Activation activation:
+            case Activation activation when retract:
                 TerminalNode.Deleted(session, activation);
                 break;
-            case Token token:
-                Next.LeftRetract(session, token);
-                break;
-        }
-    }
-
-    private void ChildUpdated(Session session, object? child)
-    {
-        switch (child)
-        {
             case Activation activation:
                 TerminalNode.Updated(session, activation);
+                break;
+            case Token token when retract:
+                Next.LeftRetract(session, token);
                 break;
             case Token token:
                 Next.LeftUpdate(session, token);

@@ -116,7 +116,7 @@ internal sealed class AggregateStage(
         {
             AggregateKind.Collect => [Collect(session, token, inputs)],
             AggregateKind.GroupBy => GroupBy(session, token, inputs),
-            AggregateKind.Project => [.. inputs.Select(i => i with { Value = selector!.Invoke(session, token, i.Value) })],
+            AggregateKind.Project => Project(session, token, inputs),
             AggregateKind.Flatten => Flatten(session, token, inputs),
             _ => [Lookup(session, token, inputs)],
         };
@@ -198,35 +198,49 @@ internal sealed class AggregateStage(
         return true;
     }
 
+    // Lambdas that capture parameters live in methods of their own: C# makes a method's closure when the method starts,
+    // so a lambda in Evaluate or Collect would cost an allocation on every evaluation, needed or not.
+    private List<Item> Project(Session session, Token token, List<Item> inputs) =>
+        [.. inputs.Select(i => i with { Value = selector!.Invoke(session, token, i.Value) })];
+
     private Item Collect(Session session, Token token, List<Item> inputs)
     {
-        IEnumerable<Item> ordered = inputs;
+        var values = new List<object?>(inputs.Count);
         if (sortKeys.Count > 0)
         {
-            var keyed = inputs.Select(i => (Item: i, Keys: sortKeys.Select(k => k.Key.Invoke(session, token, i.Value)).ToArray())).ToList();
-            keyed.Sort((a, b) =>
+            foreach (var item in Sorted(session, token, inputs))
             {
-                for (var k = 0; k < sortKeys.Count; k++)
-                {
-                    var c = Comparer<object?>.Default.Compare(a.Keys[k], b.Keys[k]);
-                    if (c != 0)
-                    {
-                        return sortKeys[k].Descending ? -c : c;
-                    }
-                }
-
-                return 0;
-            });
-            ordered = keyed.Select(k => k.Item);
+                values.Add(item.Value);
+            }
         }
-
-        var values = new List<object?>(inputs.Count);
-        foreach (var item in ordered)
+        else
         {
-            values.Add(item.Value);
+            foreach (var item in inputs)
+            {
+                values.Add(item.Value);
+            }
         }
 
         return new Item(SingleKey, collectionFactory(values), All(inputs));
+    }
+
+    private IEnumerable<Item> Sorted(Session session, Token token, List<Item> inputs)
+    {
+        var keyed = inputs.Select(i => (Item: i, Keys: sortKeys.Select(k => k.Key.Invoke(session, token, i.Value)).ToArray())).ToList();
+        keyed.Sort((a, b) =>
+        {
+            for (var k = 0; k < sortKeys.Count; k++)
+            {
+                var c = Comparer<object?>.Default.Compare(a.Keys[k], b.Keys[k]);
+                if (c != 0)
+                {
+                    return sortKeys[k].Descending ? -c : c;
+                }
+            }
+
+            return 0;
+        });
+        return keyed.Select(k => k.Item);
     }
 
     private List<Item> GroupBy(Session session, Token token, List<Item> inputs)
@@ -712,6 +726,14 @@ internal sealed class SourceNode(int memoryIndex, int stateId, Stage stage) : IL
             return;
         }
 
+        DiffMany(session, left, items, force, changed);
+    }
+
+    // The general case, in a method of its own: its lambdas capture the session, and C# makes that closure when the
+    // method starts, so in Diff it would cost an allocation on the common paths above too.
+    private void DiffMany(Session session, SourceLeft left, List<Item> items, bool force, Fact? changed)
+    {
+        var token = left.Token;
         var old = left.ToDictionary();
         var now = new Dictionary<object, SourceResult>();
         var actions = new List<Action>();

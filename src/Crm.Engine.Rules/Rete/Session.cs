@@ -67,9 +67,11 @@ internal sealed class Session : ISession, IAgenda
         ActionInterceptor = interceptor;
         if (network.Seeds.Length > 0)
         {
+            // The lambda reads the field, not the parameter: capturing a parameter would make C# allocate a closure at
+            // the start of every constructor call, seeds or not.
             Propagate(() =>
             {
-                foreach (var first in network.Seeds)
+                foreach (var first in _network.Seeds)
                 {
                     first.LeftAssert(this, Token.Empty);
                 }

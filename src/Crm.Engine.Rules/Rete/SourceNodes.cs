@@ -80,9 +80,20 @@ internal sealed class BindingStage(BoundExpression expression, IReadOnlyList<Bou
     public override List<Item> Evaluate(Session session, Token token, IReadOnlyCollection<Fact> facts)
     {
         var value = expression.Invoke(session, token, null);
-        return ReferenceEquals(value, Session.Failed) || !conditions.All(c => c.Test(session, token, value))
-            ? []
-            : [new Item(SingleKey, value, [])];
+        if (ReferenceEquals(value, Session.Failed))
+        {
+            return [];
+        }
+
+        foreach (var condition in conditions)
+        {
+            if (!condition.Test(session, token, value))
+            {
+                return [];
+            }
+        }
+
+        return [new Item(SingleKey, value, [])];
     }
 }
 

@@ -38,6 +38,52 @@ public class SessionTests
     }
 
     [Fact]
+    public void RetractAll_ALinkedFactWithItsSource_RetractsBothWithoutError()
+    {
+        var session = Harness.Session(typeof(YieldTotalRule));
+        var ann = new Customer("Ann");
+        session.InsertAll([ann, new Order(1, ann, 10)]);
+        session.Fire();
+        var total = session.Query<Total>().Single();
+
+        // Retracting Ann removes the match that yielded the total, which takes the total with it before its turn.
+        session.RetractAll([ann, total]);
+
+        Assert.Empty(session.Query<Customer>());
+        Assert.Empty(session.Query<Total>());
+    }
+
+    [Fact]
+    public void InsertAll_SameFactTwiceInOneBatch_ThrowsNamingItAndInsertsNothing()
+    {
+        var session = Harness.Session(typeof(ChainNextRule));
+        var first = new Notice("step1 a");
+
+        var error = Assert.Throws<ArgumentException>(() => session.InsertAll([first, new Notice("step1 b"), new Notice("step1 a")]));
+
+        Assert.Contains("more than once", error.Message, StringComparison.Ordinal);
+        Assert.Contains(first.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Empty(session.Query<Notice>());
+        Assert.Equal(0, session.Agenda.Count);
+        Assert.Equal(0, session.Fire());
+    }
+
+    [Fact]
+    public void RetractAll_SameFactTwiceInOneBatch_RetractsItOnce()
+    {
+        var session = Harness.Session(typeof(HighPriorityRule));
+        var ann = new Customer("Ann");
+        var bob = new Customer("Bob");
+        var carl = new Customer("Carl");
+        session.InsertAll([ann, bob, carl]);
+
+        session.RetractAll([ann, bob, ann]);
+
+        Assert.Equal([carl], session.Query<Customer>());
+        Assert.Equal(1, session.Fire());
+    }
+
+    [Fact]
     public void YieldWithUpdate_Reactivation_DerivesNewLinkedFactFromOld()
     {
         var session = Harness.Session(typeof(YieldWithUpdateRule));

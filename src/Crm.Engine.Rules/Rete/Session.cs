@@ -302,7 +302,7 @@ internal sealed class Session : ISession, IAgenda
 
     public void InsertAll(IEnumerable<object> facts)
     {
-        var list = Distinct(facts);
+        var list = Snapshot(facts);
         if (list.FirstOrDefault(_facts.ContainsKey) is { } existing)
         {
             throw new ArgumentException($"Fact for insert already exists: {existing}.", nameof(facts));
@@ -313,8 +313,25 @@ internal sealed class Session : ISession, IAgenda
             _facts.EnsureCapacity(_facts.Count + list.Count);
         }
 
-        foreach (var fact in list)
+        for (var i = 0; i < list.Count; i++)
         {
+            var fact = list[i];
+            if (_facts.ContainsKey(fact))
+            {
+                // Named twice in the batch (the same object, or two equal records): the batch is refused whole, so what
+                // it inserted so far is retracted again (newest first) before the error. Found here rather than by a
+                // set built beforehand, which every large batch would pay for.
+                for (var j = i - 1; j >= 0; j--)
+                {
+                    if (_facts.ContainsKey(list[j]))
+                    {
+                        DoRetract(list[j]);
+                    }
+                }
+
+                throw new ArgumentException($"Fact for insert appears more than once in the batch: {fact}. Nothing of the batch was inserted.", nameof(facts));
+            }
+
             DoInsert(fact, null, null);
         }
     }
@@ -347,7 +364,11 @@ internal sealed class Session : ISession, IAgenda
 
         foreach (var fact in list)
         {
-            DoUpdate(fact);
+            // An earlier update of the batch may have retracted a linked fact that comes later in it.
+            if (_facts.ContainsKey(fact))
+            {
+                DoUpdate(fact);
+            }
         }
     }
 
@@ -371,7 +392,7 @@ internal sealed class Session : ISession, IAgenda
 
     public void RetractAll(IEnumerable<object> facts)
     {
-        var list = Distinct(facts);
+        var list = Snapshot(facts);
         if (list.FirstOrDefault(f => !_facts.ContainsKey(f)) is { } missing)
         {
             throw new ArgumentException($"Fact for retract does not exist: {missing}.", nameof(facts));
@@ -379,7 +400,12 @@ internal sealed class Session : ISession, IAgenda
 
         foreach (var fact in list)
         {
-            DoRetract(fact);
+            // A fact named twice, or a linked fact that retracting an earlier one of the batch already took with it, is
+            // retracted once.
+            if (_facts.ContainsKey(fact))
+            {
+                DoRetract(fact);
+            }
         }
     }
 
@@ -486,7 +512,8 @@ internal sealed class Session : ISession, IAgenda
         Raise.FactRetracted(this, fact.Object!);
     }
 
-    private static List<object> Distinct(IEnumerable<object> facts)
+    // The batch as a list (it is read twice: checked, then applied), without nulls.
+    private static List<object> Snapshot(IEnumerable<object> facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
         var list = facts.ToList();

@@ -54,6 +54,23 @@ public class SessionTests
     }
 
     [Fact]
+    public void UpdateAll_AnUpdateThatTakesALinkedFactOfTheBatch_SkipsItWithoutError()
+    {
+        var session = Harness.Session(typeof(YieldWithUpdateRule));
+        var order = new Order(1, null, 10);
+        session.Insert(order);
+        session.Fire();
+        var total = session.Query<Total>().Single();
+
+        // The order no longer matches, so the total it yielded goes before its turn in the batch.
+        order.Amount = 0;
+        session.UpdateAll([order, total]);
+
+        Assert.Empty(session.Query<Total>());
+        Assert.Same(order, session.Query<Order>().Single());
+    }
+
+    [Fact]
     public void InsertAll_SameFactTwiceInOneBatch_ThrowsNamingItAndInsertsNothing()
     {
         var session = Harness.Session(typeof(ChainNextRule));

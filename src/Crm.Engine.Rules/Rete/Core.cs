@@ -202,7 +202,7 @@ internal sealed class FactExtra
 {
     public ulong[]? AlphaMore { get; set; }
 
-    /// <summary>Node states beyond the first (a field, not an object of its own: one allocation fewer per fact that has them).</summary>
+    /// <summary>Node states beyond the first two (a field, not an object of its own: one allocation fewer per fact that has them).</summary>
     public NodeStates States;
 
     public Activation? Source { get; set; }
@@ -211,7 +211,7 @@ internal sealed class FactExtra
 }
 
 /// <summary>
-/// Node states of a fact beyond the first: a list searched linearly while short, through an index when long. A mutable
+/// Node states of a fact beyond the first two: a list searched linearly while short, through an index when long. A mutable
 /// struct kept as a field of <see cref="FactExtra"/>; the list is made on the first add.
 /// </summary>
 internal struct NodeStates

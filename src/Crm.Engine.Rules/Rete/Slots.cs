@@ -52,26 +52,12 @@ internal struct Slots<TKey, TValue>
     /// <summary>The slot holding <paramref name="key"/>, or -1.</summary>
     public readonly int IndexOf(TKey key)
     {
-        if (_one is not Many many)
+        if (_one is Many many)
         {
-            return _one is not null && ReferenceEquals(_one, key) ? 0 : -1;
+            return many.IndexOf(key);
         }
 
-        if (many.Index is { } index)
-        {
-            return index.TryGetValue(key, out var i) ? i : -1;
-        }
-
-        var items = many.Items;
-        for (var i = 0; i < many.End; i++)
-        {
-            if (ReferenceEquals(items[i].Key, key))
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        return _one is not null && ReferenceEquals(_one, key) ? 0 : -1;
     }
 
     public readonly bool Contains(TKey key) => IndexOf(key) >= 0;
@@ -239,34 +225,34 @@ internal struct Slots<TKey, TValue>
             return i;
         }
 
-        public bool Remove(TKey key, out TValue value)
+        public int IndexOf(TKey key)
         {
-            var i = -1;
-            if (Index is not null)
+            if (Index is { } index)
             {
-                if (Index.Remove(key, out var found))
-                {
-                    i = found;
-                }
+                return index.TryGetValue(key, out var found) ? found : -1;
             }
-            else
+
+            for (var i = 0; i < End; i++)
             {
-                for (var s = 0; s < End; s++)
+                if (ReferenceEquals(Items[i].Key, key))
                 {
-                    if (ReferenceEquals(Items[s].Key, key))
-                    {
-                        i = s;
-                        break;
-                    }
+                    return i;
                 }
             }
 
+            return -1;
+        }
+
+        public bool Remove(TKey key, out TValue value)
+        {
+            var i = IndexOf(key);
             if (i < 0)
             {
                 value = default!;
                 return false;
             }
 
+            Index?.Remove(key);
             value = Items[i].Value;
             Items[i] = new Slot { NextFree = _free };
             _free = i + 1;

@@ -35,7 +35,8 @@ public static class RulePacksEngineBuilderExtensions
         builder.Services.TryAddSingleton<IRuleActionCatalog>(sp => new RuleActionCatalog(sp.GetServices<RuleActionDefinition>()));
         builder.Services.TryAddSingleton(sp => new ModuleRules(sp.GetServices<RuleTypeRegistration>()));
         builder.Services.TryAddSingleton<RuleBaseStore>();
-        builder.Services.TryAddSingleton<IRuleBases, RuleBaseRegistry>();
+        builder.Services.TryAddSingleton<RuleBaseRegistry>();
+        builder.Services.TryAddSingleton<IRuleBases>(sp => sp.GetRequiredService<RuleBaseRegistry>());
 
         // Records created or changed and timers firing run the tenant's rules.
         builder.Services.TryAddSingleton<RuleTriggers>();

@@ -276,6 +276,39 @@ public sealed class RuleBaseTests
     }
 
     [Fact]
+    public async Task RecordEvents_OfATenantWithoutRules_BuildNoRuleBase_UntilAPackIsApplied()
+    {
+        await using var host = await StartAsync();
+        var tenant = await host.CreateTenantAsync("acme");
+        var registry = host.Services.GetRequiredService<RuleBaseRegistry>();
+        var account = await tenant.Records.CreateAsync("account", new Dictionary<string, object?> { ["name"] = "Acme" });
+        var first = await tenant.Records.CreateAsync("case", new Dictionary<string, object?> { ["subject"] = "Kettle", ["priority"] = "urgent", ["category"] = "complaint", ["accountId"] = account.Id });
+        await tenant.Records.UpdateAsync("case", first.Id, null, new Dictionary<string, object?> { ["priority"] = "general" });
+        Assert.False(registry.IsBuilt("acme"));
+
+        var pack = """
+            schemaVersion: 1
+            rules:
+              - name: Urgent
+                when: [ { match: case, where: "case.priority == 'urgent'" } ]
+                then: [ { action: recordHit, with: { label: '=case.subject' } } ]
+            """;
+        await Rules(host, "acme").ApplyAsync(pack, "urgent.yaml");
+        await tenant.Records.CreateAsync("case", new Dictionary<string, object?> { ["subject"] = "Toaster", ["priority"] = "urgent", ["category"] = "complaint" });
+        Assert.True(registry.IsBuilt("acme"));
+        Assert.Equal(["acme:Urgent:v1:Toaster"], host.Services.GetRequiredService<HitLog>().Hits);
+    }
+
+    [Fact]
+    public async Task ModuleRules_RunOnRecordEvents_InATenantWithoutPacks()
+    {
+        await using var host = await CrmTestHost.StartAsync(b => b.AddPlugin<CaseTestPlugin>("cases").AddPlugin<HitRulesPlugin>("hitRules").AddRulePacks());
+        var tenant = await host.CreateTenantAsync("acme");
+        await tenant.Records.CreateAsync("case", new Dictionary<string, object?> { ["subject"] = "Kettle", ["priority"] = "urgent", ["category"] = "complaint" });
+        Assert.Equal(["module:Kettle"], host.Services.GetRequiredService<HitLog>().Hits);
+    }
+
+    [Fact]
     public async Task RemovingAPack_IsANewVersion()
     {
         await using var host = await StartAsync();
@@ -314,5 +347,29 @@ public sealed class EveryCaseRule : Rule
         CrmRecord record = default!;
         When().Match(() => record, r => r.EntityType == "case");
         Then().Do(ctx => ctx.Halt());
+    }
+}
+
+/// <summary>A plugin contributing a C# rule that leaves a trace when it fires.</summary>
+public sealed class HitRulesPlugin : Abstractions.Plugins.ICrmPlugin
+{
+    public void Configure(Abstractions.Plugins.ICrmPluginBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddRules(typeof(CaseHitRule));
+    }
+}
+
+/// <summary>A C# rule that records every case it sees in the <see cref="HitLog"/>.</summary>
+[Name("Module: case hit")]
+public sealed class CaseHitRule : Rule
+{
+    public override void Define()
+    {
+        CrmRecord record = default!;
+        HitLog log = default!;
+        Dependencies().Resolve(() => log);
+        When().Match(() => record, r => r.EntityType == "case");
+        Then().Do(_ => log.Add($"module:{record["subject"]}"));
     }
 }

@@ -72,10 +72,32 @@ internal sealed class RuleBaseRegistry(
     }
 
     /// <summary>The current base: the in-memory one when it is still the newest stored version, else loaded from the store.</summary>
-    internal async Task<RuleBase> CurrentAsync(string tenantId, CancellationToken cancellationToken)
+    internal async Task<RuleBase> CurrentAsync(string tenantId, CancellationToken cancellationToken) =>
+        await CurrentAsync(tenantId, await store.CurrentVersionAsync(tenantId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The current base if it has any rule, else <see langword="null"/>: what record and timer triggers ask, so that a
+    /// tenant without rules (no pack applied, or only empty ones, and no module rules) costs one version query per
+    /// event — no base is built, no related records are read, no session is made.
+    /// </summary>
+    internal async Task<RuleBase?> RunnableAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var stored = await store.CurrentVersionAsync(tenantId, cancellationToken).ConfigureAwait(false);
+        if (stored == 0 && moduleRules.Definitions.Count == 0)
+        {
+            return null;
+        }
+
+        var current = await CurrentAsync(tenantId, stored, cancellationToken).ConfigureAwait(false);
+        return current.Factory.Rules.Count == 0 ? null : current;
+    }
+
+    /// <summary>Whether a base of the tenant has been built in this process (tests: triggers of a tenant without rules build none).</summary>
+    internal bool IsBuilt(string tenantId) => _tenants.TryGetValue(tenantId, out var slot) && slot.Current is not null;
+
+    private async Task<RuleBase> CurrentAsync(string tenantId, long stored, CancellationToken cancellationToken)
     {
         var slot = _tenants.GetOrAdd(tenantId, _ => new TenantSlot());
-        var stored = await store.CurrentVersionAsync(tenantId, cancellationToken).ConfigureAwait(false);
         var current = slot.Current;
         if (current is not null && current.Version >= stored)
         {

@@ -14,7 +14,7 @@ namespace Crm.Engine.RulePacks.RuleBases;
 /// record). Actions are performed. Changes made by rule actions trigger the rules again, up to a small depth, so
 /// rules can chain without a rule that re-triggers itself looping forever.
 /// </summary>
-internal sealed partial class RuleTriggers(IRuleBases ruleBases, ICrmEngine engine, ILogger<RuleTriggers> logger) :
+internal sealed partial class RuleTriggers(RuleBaseRegistry ruleBases, ICrmEngine engine, ILogger<RuleTriggers> logger) :
     IDomainEventConsumer<RecordCreated>, IDomainEventConsumer<RecordUpdated>, IDomainEventConsumer<DeadlineReached>
 {
     /// <summary>The payload key startTimer stores the record's entity type under, so the deadline can load the record.</summary>
@@ -59,6 +59,12 @@ internal sealed partial class RuleTriggers(IRuleBases ruleBases, ICrmEngine engi
             return;
         }
 
+        // A tenant without rules: nothing can fire, so no facts are loaded and no session is made.
+        if (await ruleBases.RunnableAsync(tenantId, cancellationToken).ConfigureAwait(false) is not { } ruleBase)
+        {
+            return;
+        }
+
         var facts = new List<object>();
         if (trigger is not null)
         {
@@ -78,7 +84,7 @@ internal sealed partial class RuleTriggers(IRuleBases ruleBases, ICrmEngine engi
         Depth.Value++;
         try
         {
-            await ruleBases.ForTenant(tenantId, "rules").EvaluateAsync(facts, dryRun: false, cancellationToken).ConfigureAwait(false);
+            await new TenantRuleBase(ruleBases, tenantId, "rules").EvaluateAsync(ruleBase, facts, dryRun: false, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -58,23 +58,29 @@ internal sealed class TenantRuleBase(RuleBaseRegistry registry, string tenantId,
     public async Task<long> CurrentVersionAsync(CancellationToken cancellationToken = default) =>
         (await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false)).Version;
 
-    public async Task<IRuleBaseSession> CreateSessionAsync(CancellationToken cancellationToken = default)
-    {
-        var ruleBase = await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false);
-        var context = await registry.LoadContextAsync(tenantId, ruleBase.Packs, cancellationToken).ConfigureAwait(false);
-        return new RuleBaseSession(registry, ruleBase, context);
-    }
+    public async Task<IRuleBaseSession> CreateSessionAsync(CancellationToken cancellationToken = default) =>
+        await CreateSessionAsync(await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-    public async Task<RuleEvaluationResult> EvaluateAsync(IEnumerable<object> facts, bool dryRun = false, CancellationToken cancellationToken = default)
+    public async Task<RuleEvaluationResult> EvaluateAsync(IEnumerable<object> facts, bool dryRun = false, CancellationToken cancellationToken = default) =>
+        await EvaluateAsync(await registry.CurrentAsync(tenantId, cancellationToken).ConfigureAwait(false), facts, dryRun, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Evaluates <paramref name="facts"/> on a given version of the tenant's base (one the caller already holds).</summary>
+    internal async Task<RuleEvaluationResult> EvaluateAsync(RuleBase ruleBase, IEnumerable<object> facts, bool dryRun, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(facts);
-        var session = await CreateSessionAsync(cancellationToken).ConfigureAwait(false);
+        var session = await CreateSessionAsync(ruleBase, cancellationToken).ConfigureAwait(false);
         foreach (var fact in facts)
         {
             session.Insert(fact);
         }
 
         return await session.FireAsync(dryRun, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IRuleBaseSession> CreateSessionAsync(RuleBase ruleBase, CancellationToken cancellationToken)
+    {
+        var context = await registry.LoadContextAsync(tenantId, ruleBase.Packs, cancellationToken).ConfigureAwait(false);
+        return new RuleBaseSession(registry, ruleBase, context);
     }
 }
 

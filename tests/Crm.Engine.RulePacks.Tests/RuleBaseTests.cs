@@ -368,7 +368,7 @@ public sealed class CaseHitRule : Rule
     {
         CrmRecord record = default!;
         HitLog log = default!;
-        Dependencies().Resolve(() => log);
+        Dependency().Resolve(() => log);
         When().Match(() => record, r => r.EntityType == "case");
         Then().Do(_ => log.Add($"module:{record["subject"]}"));
     }

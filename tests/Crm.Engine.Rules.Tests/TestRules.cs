@@ -376,7 +376,7 @@ public sealed class DiscountRule : Rule
     {
         Customer customer = null!;
         IDiscountService service = null!;
-        Dependencies().Resolve(() => service);
+        Dependency().Resolve(() => service);
         When().Match(() => customer, c => c.IsPreferred);
         Then().Do(ctx => SetDiscount(customer, service.DiscountFor(customer)));
     }

@@ -12,7 +12,7 @@ public interface IResolutionContext
     IRuleDefinition Rule { get; }
 }
 
-/// <summary>Resolves services declared with <c>Dependencies().Resolve(...)</c>.</summary>
+/// <summary>Resolves services declared with <c>Dependency().Resolve(...)</c>.</summary>
 public interface IDependencyResolver
 {
     /// <summary>Resolves a service.</summary>

@@ -18,6 +18,12 @@ internal sealed class DefinitionContext
 
     public List<DependencyElement> Dependencies { get; } = [];
 
+    /// <summary>The name set by <c>Name(...)</c> in <c>Define()</c>, overriding the attribute.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The priority set by <c>Priority(...)</c> in <c>Define()</c>, overriding the attribute.</summary>
+    public int? Priority { get; set; }
+
     public List<ActionElement> Actions { get; } = [];
 
     public List<FilterElement> Filters { get; } = [];

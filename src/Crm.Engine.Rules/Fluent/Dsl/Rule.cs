@@ -30,7 +30,7 @@ public abstract class Rule
     private DependencyExpression? _dependencies;
     private FilterExpression? _filter;
 
-    /// <summary>Defines the rule by calling <see cref="When"/>, <see cref="Then"/> and optionally <see cref="Dependencies"/>.</summary>
+    /// <summary>Defines the rule by calling <see cref="When"/>, <see cref="Then"/> and optionally <see cref="Dependency"/>, <see cref="Filter"/>, <see cref="Name"/> and <see cref="Priority"/>.</summary>
     public abstract void Define();
 
     /// <summary>Builds the rule's definition (rule model) by running <see cref="Define"/>.</summary>
@@ -47,9 +47,9 @@ public abstract class Rule
             Define();
             var metadata = new RuleMetadata(GetType());
             return new RuleDefinition(
-                metadata.Name,
+                _context.Name ?? metadata.Name,
                 metadata.Description,
-                metadata.Priority,
+                _context.Priority ?? metadata.Priority,
                 metadata.Repeatability,
                 metadata.Tags,
                 new Dictionary<string, object> { ["ClrType"] = GetType() },
@@ -72,15 +72,31 @@ public abstract class Rule
     /// <returns>The action builder.</returns>
     protected RightHandSideExpression Then() => _rhs ?? throw NotDefining();
 
-    /// <summary>Declares services the actions need.</summary>
+    /// <summary>Sets the rule's name from <see cref="Define"/>; it overrides <see cref="NameAttribute"/> and the class name.</summary>
+    /// <param name="value">The rule's name.</param>
+    protected void Name(string value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        (_context ?? throw NotDefining()).Name = value;
+    }
+
+    /// <summary>Sets the rule's priority from <see cref="Define"/>; it overrides <see cref="PriorityAttribute"/>.</summary>
+    /// <param name="value">The priority (higher fires first).</param>
+    protected void Priority(int value) => (_context ?? throw NotDefining()).Priority = value;
+
+    /// <summary>Declares services the actions need (NRules' name).</summary>
     /// <returns>The dependency builder.</returns>
-    protected DependencyExpression Dependencies() => _dependencies ?? throw NotDefining();
+    protected DependencyExpression Dependency() => _dependencies ?? throw NotDefining();
+
+    /// <summary>Declares services the actions need: the same as <see cref="Dependency"/>, the name this engine first shipped.</summary>
+    /// <returns>The dependency builder.</returns>
+    protected DependencyExpression Dependencies() => Dependency();
 
     /// <summary>Declares agenda filters: which activations may fire.</summary>
     /// <returns>The filter builder.</returns>
     protected FilterExpression Filter() => _filter ?? throw NotDefining();
 
-    private static InvalidOperationException NotDefining() => new("When/Then/Dependencies can only be called from Define().");
+    private static InvalidOperationException NotDefining() => new("When, Then, Dependency, Filter, Name and Priority can only be called from Define().");
 }
 
 /// <summary>Metadata of a fluent rule class, read from its attributes.</summary>

@@ -50,4 +50,23 @@ public class QuickBenchmarkTests
     [Fact]
     public void ColdBuild_UnknownKind_NamesTheChoices() =>
         Assert.Contains("'csharp' or 'pack'", Assert.Throws<ArgumentException>(() => Rules.ColdBuild.Run("yaml", TextWriter.Null)).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("core", "core only")]
+    [InlineData("plugins", "3 plugins from disk")]
+    public async Task ColdStart_StartsTheEngineTwice_AndReportsTheFirstStartsPhases(string kind, string expected)
+    {
+        var output = new StringWriter();
+
+        await Storage.ColdStart.RunAsync(kind, output);
+
+        var line = output.ToString();
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Contains("start + migrate", line, StringComparison.Ordinal);
+        Assert.Contains("a second start in the same process", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ColdStart_UnknownKind_NamesTheChoices() =>
+        Assert.Contains("'plugins' or 'core'", (await Assert.ThrowsAsync<ArgumentException>(() => Storage.ColdStart.RunAsync("all", TextWriter.Null))).Message, StringComparison.Ordinal);
 }

@@ -24,6 +24,13 @@ if (Array.IndexOf(args, "--cold-build") is var cold and >= 0)
     return 0;
 }
 
+// The first start of the engine in a new process (JIT included), measured by hand (Release): add --cold-start plugins|core
+if (Array.IndexOf(args, "--cold-start") is var start and >= 0)
+{
+    await Crm.Engine.Benchmarks.Storage.ColdStart.RunAsync(start + 1 < args.Length ? args[start + 1] : "plugins", Console.Out);
+    return 0;
+}
+
 // The same benchmarks under the three garbage-collector set-ups a host can have (out of process, 10 iterations each):
 // add --gc-modes
 if (args.Contains("--gc-modes"))

@@ -149,6 +149,21 @@ public class PatternTests
     }
 
     [Fact]
+    public void ForAll_WithOneCondition_EveryFactOfTheTypeMustSatisfyIt()
+    {
+        var session = Harness.Session(typeof(EveryOrderOpenRule));
+        var closed = new Order(2, null, 1) { IsOpen = false };
+        session.InsertAll([new Order(1, null, 1), closed]);
+
+        Assert.Equal(0, session.Fire());
+
+        closed.IsOpen = true;
+        session.Update(closed);
+        Assert.Equal(1, session.Fire());
+        Assert.Equal(["every order open"], session.Query<Notice>().Select(n => n.Text));
+    }
+
+    [Fact]
     public void OrGroup_EachAlternativeThatHolds_ActivatesTheRuleSeparately()
     {
         var session = Harness.Session(typeof(PreferredOrBigSpenderRule));

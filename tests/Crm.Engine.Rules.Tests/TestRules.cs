@@ -73,6 +73,16 @@ public sealed class AllOrdersOpenRule : Rule
     }
 }
 
+[Name("EveryOrderOpen")]
+public sealed class EveryOrderOpenRule : Rule
+{
+    public override void Define()
+    {
+        When().All<Order>(o => o.IsOpen);
+        Then().Do(ctx => ctx.Insert(new Notice("every order open")));
+    }
+}
+
 [Name("PreferredOrBigSpender")]
 public sealed class PreferredOrBigSpenderRule : Rule
 {

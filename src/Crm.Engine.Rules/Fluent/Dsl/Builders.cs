@@ -57,14 +57,18 @@ public sealed class LeftHandSideExpression
         return Add(new ForAllElement(Pattern(declaration, [baseCondition]).Build(), [Pattern(declaration, conditions).Build()]));
     }
 
-    /// <summary>Requires every fact of the type to match all <paramref name="conditions"/>.</summary>
+    /// <summary>Requires every fact of the type to match <paramref name="condition"/> (holds when there is none).</summary>
     /// <typeparam name="TFact">Fact type.</typeparam>
-    /// <param name="conditions">What they must satisfy.</param>
+    /// <param name="condition">What every fact of the type must satisfy.</param>
     /// <returns>This builder.</returns>
-    public LeftHandSideExpression All<TFact>(params Expression<Func<TFact, bool>>[] conditions)
+    /// <remarks>
+    /// Not a <c>params</c> overload: with one, C# would bind <c>All&lt;T&gt;(c)</c> to the base-condition overload
+    /// with no conditions, a test that always holds (NRules has the same two overloads).
+    /// </remarks>
+    public LeftHandSideExpression All<TFact>(Expression<Func<TFact, bool>> condition)
     {
         var declaration = _context.Declare(null, typeof(TFact));
-        return Add(new ForAllElement(Pattern<TFact>(declaration, []).Build(), [Pattern(declaration, conditions).Build()]));
+        return Add(new ForAllElement(Pattern<TFact>(declaration, []).Build(), [Pattern(declaration, [condition]).Build()]));
     }
 
     /// <summary>Binds <paramref name="alias"/> to the results of a query (aggregation, projection...).</summary>

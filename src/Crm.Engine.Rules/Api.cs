@@ -4,123 +4,6 @@ using Crm.Engine.Rules.RuleModel;
 
 namespace Crm.Engine.Rules;
 
-/// <summary>A value bound to a declaration in a match.</summary>
-public interface IFactMatch
-{
-    /// <summary>The declaration.</summary>
-    Declaration Declaration { get; }
-
-    /// <summary>The bound value (a fact, an aggregate result or a binding; <see langword="null"/> when an or-branch did not bind it).</summary>
-    object? Value { get; }
-}
-
-/// <summary>A rule together with the facts it matched.</summary>
-public interface IMatch
-{
-    /// <summary>The rule.</summary>
-    IRuleDefinition Rule { get; }
-
-    /// <summary>The matched values, in declaration order.</summary>
-    IReadOnlyList<IFactMatch> Facts { get; }
-
-    /// <summary>Why the match is firing.</summary>
-    ActionTrigger Trigger { get; }
-}
-
-/// <summary>What rule actions can do to the session that fires them.</summary>
-public interface IContext
-{
-    /// <summary>The firing rule.</summary>
-    IRuleDefinition Rule { get; }
-
-    /// <summary>The firing match.</summary>
-    IMatch Match { get; }
-
-    /// <summary>The matched values (same as <c>Match.Facts</c>).</summary>
-    IReadOnlyList<IFactMatch> Facts { get; }
-
-    /// <summary>Cancellation token of the current <c>Fire</c> call.</summary>
-    CancellationToken CancellationToken { get; }
-
-    /// <summary>Stops <c>Fire</c> after the current rule.</summary>
-    void Halt();
-
-    /// <summary>Inserts a fact; throws if it is already in working memory.</summary>
-    /// <param name="fact">The fact.</param>
-    void Insert(object fact);
-
-    /// <summary>Inserts facts; throws (inserting none) if any is already present.</summary>
-    /// <param name="facts">The facts.</param>
-    void InsertAll(IEnumerable<object> facts);
-
-    /// <summary>Inserts a fact unless it is already present.</summary>
-    /// <param name="fact">The fact.</param>
-    /// <returns>Whether it was inserted.</returns>
-    bool TryInsert(object fact);
-
-    /// <summary>Tells the engine a fact changed; throws if it is not in working memory.</summary>
-    /// <param name="fact">The fact (or an equal replacement).</param>
-    void Update(object fact);
-
-    /// <summary>Changes a fact with <paramref name="updateAction"/> then updates it.</summary>
-    /// <typeparam name="TFact">Fact type.</typeparam>
-    /// <param name="fact">The fact.</param>
-    /// <param name="updateAction">The change.</param>
-    void Update<TFact>(TFact fact, Action<TFact> updateAction)
-        where TFact : notnull;
-
-    /// <summary>Updates facts.</summary>
-    /// <param name="facts">The facts.</param>
-    void UpdateAll(IEnumerable<object> facts);
-
-    /// <summary>Updates a fact if present.</summary>
-    /// <param name="fact">The fact.</param>
-    /// <returns>Whether it was present.</returns>
-    bool TryUpdate(object fact);
-
-    /// <summary>Removes a fact; throws if it is not present.</summary>
-    /// <param name="fact">The fact.</param>
-    void Retract(object fact);
-
-    /// <summary>Removes facts.</summary>
-    /// <param name="facts">The facts.</param>
-    void RetractAll(IEnumerable<object> facts);
-
-    /// <summary>Removes a fact if present.</summary>
-    /// <param name="fact">The fact.</param>
-    /// <returns>Whether it was present.</returns>
-    bool TryRetract(object fact);
-
-    /// <summary>Keys of the facts linked to the current activation.</summary>
-    /// <returns>The keys.</returns>
-    IEnumerable<object> GetLinkedKeys();
-
-    /// <summary>The fact linked under <paramref name="key"/>, if any.</summary>
-    /// <param name="key">The key.</param>
-    /// <returns>The fact or <see langword="null"/>.</returns>
-    object? GetLinked(object key);
-
-    /// <summary>Inserts a fact linked to the current activation: it is retracted when the activation goes away.</summary>
-    /// <param name="key">Key unique within the activation.</param>
-    /// <param name="fact">The fact.</param>
-    void InsertLinked(object key, object fact);
-
-    /// <summary>Updates a linked fact.</summary>
-    /// <param name="key">Its key.</param>
-    /// <param name="fact">The fact (or an equal replacement).</param>
-    void UpdateLinked(object key, object fact);
-
-    /// <summary>Retracts a linked fact.</summary>
-    /// <param name="key">Its key.</param>
-    /// <param name="fact">The fact.</param>
-    void RetractLinked(object key, object fact);
-
-    /// <summary>Resolves a service through the session's dependency resolver.</summary>
-    /// <param name="serviceType">Service type.</param>
-    /// <returns>The service.</returns>
-    object Resolve(Type serviceType);
-}
-
 /// <summary>A rule match waiting in (or taken from) the agenda.</summary>
 public sealed class Activation : IMatch
 {
@@ -160,10 +43,19 @@ public sealed class Activation : IMatch
     public IReadOnlyList<IFactMatch> Facts => (_extra ??= new()).Facts ??= Rete.Session.Matches(Branch, Token);
 
     /// <inheritdoc />
-    public ActionTrigger Trigger
+    public MatchTrigger Trigger => (ActionTrigger)_trigger switch
+    {
+        ActionTrigger.Activated => MatchTrigger.Created,
+        ActionTrigger.Reactivated => MatchTrigger.Updated,
+        ActionTrigger.Deactivated => MatchTrigger.Removed,
+        _ => MatchTrigger.None,
+    };
+
+    /// <summary>Which of the rule's actions the firing runs: those for a new, an updated or a removed match.</summary>
+    internal ActionTrigger ActionTrigger
     {
         get => (ActionTrigger)_trigger;
-        internal set => _trigger = (byte)value;
+        set => _trigger = (byte)value;
     }
 
     /// <summary>The value bound to a declaration name, or <see langword="null"/>.</summary>
@@ -235,7 +127,7 @@ public sealed class Activation : IMatch
     internal object? LinkedOrNull(object key) => _extra?.Linked?.GetValueOrDefault(key);
 
     /// <summary>The linked keys, without creating the link map.</summary>
-    internal IEnumerable<object> LinkedKeys => _extra?.Linked is { } linked ? [.. linked.Keys] : [];
+    internal IReadOnlyCollection<object> LinkedKeys => _extra?.Linked is { } linked ? [.. linked.Keys] : [];
 
     /// <inheritdoc />
     public override string ToString() => $"{Rule.Name}({string.Join(", ", Facts.Select(f => f.Value))})";

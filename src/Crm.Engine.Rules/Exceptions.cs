@@ -174,4 +174,17 @@ public class RuleCompilationException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Creates the exception for a rule.</summary>
+    /// <param name="message">Message.</param>
+    /// <param name="ruleName">The rule that could not be compiled.</param>
+    /// <param name="innerException">Cause, if any.</param>
+    public RuleCompilationException(string message, string? ruleName, Exception? innerException)
+        : base(message, innerException)
+    {
+        RuleName = ruleName;
+    }
+
+    /// <summary>The rule that could not be compiled, when one is to blame.</summary>
+    public string? RuleName { get; internal set; }
 }

@@ -19,35 +19,58 @@ public sealed class RuleCompiler
     /// <summary>Compiles rules into a session factory.</summary>
     /// <param name="ruleDefinitions">The rules (names must be unique).</param>
     /// <returns>A thread-safe factory of sessions.</returns>
-    public ISessionFactory Compile(IEnumerable<IRuleDefinition> ruleDefinitions)
+    public ISessionFactory Compile(IEnumerable<IRuleDefinition> ruleDefinitions) => Compile(ruleDefinitions, CancellationToken.None);
+
+    /// <summary>Compiles rules into a session factory; stops between rules when cancelled.</summary>
+    /// <param name="ruleDefinitions">The rules (names must be unique).</param>
+    /// <param name="cancellationToken">Cancels the compilation (<see cref="OperationCanceledException"/>).</param>
+    /// <returns>A thread-safe factory of sessions.</returns>
+    public ISessionFactory Compile(IEnumerable<IRuleDefinition> ruleDefinitions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ruleDefinitions);
         var builder = new NetworkBuilder();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var rule in ruleDefinitions)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (!names.Add(rule.Name))
             {
-                throw new RuleCompilationException($"Two rules are named '{rule.Name}'; rule names must be unique.");
+                throw new RuleCompilationException($"Two rules are named '{rule.Name}'; rule names must be unique.", rule.Name, null);
             }
 
             try
             {
                 builder.AddRule(rule);
             }
+            catch (RuleCompilationException e) when (e.RuleName is null)
+            {
+                e.RuleName = rule.Name;
+                throw;
+            }
             catch (Exception e) when (e is not RuleCompilationException)
             {
-                throw new RuleCompilationException($"Rule '{rule.Name}' could not be compiled: {e.Message}", e);
+                throw new RuleCompilationException($"Rule '{rule.Name}' could not be compiled: {e.Message}", rule.Name, e);
             }
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         return new SessionFactory(builder.Build(AlphaDispatch)) { MaxFiringsPerFire = MaxFiringsPerFire };
     }
 
     /// <summary>Compiles the rules of rule sets into a session factory.</summary>
     /// <param name="ruleSets">The rule sets.</param>
     /// <returns>A thread-safe factory of sessions.</returns>
-    public ISessionFactory Compile(IEnumerable<IRuleSet> ruleSets) => Compile(ruleSets.SelectMany(s => s.Rules));
+    public ISessionFactory Compile(IEnumerable<IRuleSet> ruleSets) => Compile(ruleSets, CancellationToken.None);
+
+    /// <summary>Compiles the rules of rule sets into a session factory; stops between rules when cancelled.</summary>
+    /// <param name="ruleSets">The rule sets.</param>
+    /// <param name="cancellationToken">Cancels the compilation.</param>
+    /// <returns>A thread-safe factory of sessions.</returns>
+    public ISessionFactory Compile(IEnumerable<IRuleSet> ruleSets, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ruleSets);
+        return Compile(ruleSets.SelectMany(s => s.Rules), cancellationToken);
+    }
 }
 
 internal sealed class NetworkBuilder

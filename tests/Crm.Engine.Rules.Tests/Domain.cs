@@ -63,7 +63,7 @@ internal static class Harness
     {
         var repository = new Fluent.RuleRepository();
         repository.Load(x => x.From(ruleTypes));
-        return Fluent.RuleRepositoryExtensions.Compile(repository);
+        return RuleRepositoryExtensions.Compile(repository);
     }
 
     public static ISession Session(params Type[] ruleTypes) => Compile(ruleTypes).CreateSession();

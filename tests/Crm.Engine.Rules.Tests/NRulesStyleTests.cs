@@ -2,6 +2,7 @@
 using Crm.Engine.Rules.Fluent;
 using Crm.Engine.Rules.Extensibility;
 using Crm.Engine.Rules.Fluent.Dsl;
+using Crm.Engine.Rules.RuleModel;
 
 namespace Crm.Engine.Rules.Tests;
 
@@ -43,6 +44,136 @@ public class NRulesStyleTests
         var names = factory.Rules.Select(r => (r.Name, r.Priority)).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
         Assert.Equal([("Any order", 0), ("Large order notice", 10)], names);
         Assert.Equal(["large 1", "any 1"], board.Notices);
+    }
+
+    [Fact]
+    public void NRulesStyleHost_ContextHelpers_MatchTriggers_EventsAndRepositoryExtensions_CompileAndWork()
+    {
+        var repository = new RuleRepository();
+        repository.Load(x => x.From(typeof(LinkedNoticesRule)));
+        Assert.Equal(["Linked notices"], repository.GetRules().Select(r => r.Name));
+        var factory = repository.Compile(CancellationToken.None);
+        var board = new NoticeBoard();
+        factory.DependencyResolver = new NoticeBoardResolver(board);
+        var session = factory.CreateSession();
+        var triggers = new List<MatchTrigger>();
+        var inserted = new List<string>();
+        session.Events.RuleFiringEvent += (_, e) => triggers.Add(e.Match.Trigger);
+        session.Events.FactInsertedEvent += (_, e) => inserted.Add($"{e.Fact.Type.Name}:{e.Fact.Value}");
+        var order = new Order(7, null, 50m);
+        session.Insert(order);
+
+        session.Fire();
+        order.Amount = 60m;
+        session.Update(order);
+        session.Fire();
+        session.Retract(order);
+        session.Fire();
+
+        Assert.Equal([MatchTrigger.Created, MatchTrigger.Updated, MatchTrigger.Removed], triggers);
+        Assert.Equal(["2 linked for 7", "2 linked for 7", "0 linked for 7"], board.Notices);
+        Assert.Equal(["Order:" + order, "Notice:Notice { Text = a 7 }", "Notice:Notice { Text = b 7 }"], inserted);
+        Assert.Empty(session.Query<Notice>());
+    }
+
+    [Fact]
+    public void TypeScanner_FindsTheAssemblysPublicTopLevelRules_NestedOnlyWhenAsked()
+    {
+        static List<Type> Load(Action<RuleTypeScanner> scan)
+        {
+            var repository = new RuleRepository();
+            repository.Load(x => x.From(scan).Where(r => r.RuleType == typeof(LargeOrderNoticeRule) || r.RuleType == typeof(ScannedRules.NestedOrderRule)));
+            return [.. repository.GetRules().Select(r => (Type)r.Properties["ClrType"])];
+        }
+
+        Assert.Equal([typeof(LargeOrderNoticeRule)], Load(s => s.AssemblyOf<LargeOrderNoticeRule>()));
+        var anyTypeOfTheAssembly = typeof(NRulesStyleTests);
+        Assert.Equal([typeof(LargeOrderNoticeRule), typeof(ScannedRules.NestedOrderRule)], Load(s => s.AssemblyOf(anyTypeOfTheAssembly).NestedTypes()).OrderBy(t => t.Name, StringComparer.Ordinal));
+        Assert.Equal([typeof(ScannedRules.NestedOrderRule)], Load(s => s.Type(typeof(ScannedRules.NestedOrderRule), typeof(NoticeBoard)).NestedTypes()));
+    }
+
+    [Fact]
+    public void RuleCompilationException_NamesTheRule()
+    {
+        var repository = new RuleRepository();
+        repository.Load(x => x.From(typeof(AnyOrderNoticeRule), typeof(AnyOrderNoticeTwinRule)));
+
+        var error = Assert.Throws<RuleCompilationException>(() => repository.Compile());
+
+        Assert.Equal("Any order", error.RuleName);
+    }
+
+    [Fact]
+    public void Compile_Cancelled_StopsWithOperationCanceled()
+    {
+        var repository = new RuleRepository();
+        repository.Load(x => x.From(typeof(AnyOrderNoticeRule)));
+
+        Assert.Throws<OperationCanceledException>(() => repository.Compile(new CancellationToken(canceled: true)));
+    }
+}
+
+// Linked facts, ctx.Resolve<T>() and a helper that takes IContext (NRules.RuleModel.IContext).
+[Name("Linked notices")]
+public class LinkedNoticesRule : Rule
+{
+    public override void Define()
+    {
+        Order order = default!;
+
+        When()
+            .Match<Order>(() => order);
+
+        Then()
+            .Action(ctx => Link(ctx, order), ActionTrigger.Activated)
+            .Action(ctx => Relink(ctx, order), ActionTrigger.Reactivated)
+            .Action(ctx => Report(ctx, order), ActionTrigger.Deactivated);
+    }
+
+    private static void Link(IContext ctx, Order order)
+    {
+        ctx.InsertAllLinked([new KeyValuePair<object, object>("a", new Notice("a " + order.Id)), new KeyValuePair<object, object>("b", new Notice("b " + order.Id))]);
+        Report(ctx, order);
+    }
+
+    private static void Relink(IContext ctx, Order order)
+    {
+        ctx.UpdateAllLinked([.. ctx.GetLinkedKeys().Select(k => new KeyValuePair<object, object>(k, ctx.GetLinked(k)!))]);
+        Report(ctx, order);
+    }
+
+    private static void Report(IContext ctx, Order order) =>
+        ctx.Resolve<NoticeBoard>().Notices.Add($"{ctx.GetLinkedKeys().Count} linked for {order.Id}");
+}
+
+/// <summary>Holds a nested rule class, which type scanners skip unless asked.</summary>
+public static class ScannedRules
+{
+    /// <summary>A nested rule.</summary>
+    public class NestedOrderRule : Rule
+    {
+        public override void Define()
+        {
+            Order order = default!;
+            When().Match<Order>(() => order);
+            Then().Do(ctx => ctx.Halt());
+        }
+    }
+}
+
+// A second rule with the name of AnyOrderNoticeRule.
+public class AnyOrderNoticeTwinRule : Rule
+{
+    public override void Define()
+    {
+        Name("Any order");
+        Order order = default!;
+
+        When()
+            .Match<Order>(() => order);
+
+        Then()
+            .Do(ctx => ctx.Halt());
     }
 }
 

@@ -1,5 +1,6 @@
 using Crm.Engine.Rules.Diagnostics;
 using Crm.Engine.Rules.Extensibility;
+using Crm.Engine.Rules.RuleModel;
 using NSubstitute;
 
 namespace Crm.Engine.Rules.Tests;
@@ -360,7 +361,8 @@ public class SessionTests
 
         Assert.Equal(1, session.Fire());
         Assert.NotNull(seen);
-        Assert.Same(ann, seen.Facts.Single());
+        Assert.Same(ann, seen.Facts.Single().Value);
+        Assert.Equal(typeof(Customer), seen.Facts.Single().Type);
         Assert.Equal("CityOfCustomer", seen.Rules.Single().Name);
     }
 
@@ -458,10 +460,10 @@ public class SessionTests
         var factoryFired = 0;
         factory.Events.RuleFiredEvent += (_, _) => factoryFired++;
         var session = factory.CreateSession();
-        session.Events.FactInsertingEvent += (_, e) => log.Add($"inserting {e.Fact}");
-        session.Events.FactInsertedEvent += (_, e) => log.Add($"inserted {e.Fact}");
-        session.Events.FactUpdatedEvent += (_, e) => log.Add($"updated {e.Fact}");
-        session.Events.FactRetractedEvent += (_, e) => log.Add($"retracted {e.Fact}");
+        session.Events.FactInsertingEvent += (_, e) => log.Add($"inserting {e.Fact.Value}");
+        session.Events.FactInsertedEvent += (_, e) => log.Add($"inserted {e.Fact.Value}");
+        session.Events.FactUpdatedEvent += (_, e) => log.Add($"updated {e.Fact.Value}");
+        session.Events.FactRetractedEvent += (_, e) => log.Add($"retracted {e.Fact.Value}");
         session.Events.ActivationCreatedEvent += (_, e) => log.Add($"created {e.Rule.Name}");
         session.Events.ActivationUpdatedEvent += (_, e) => log.Add($"updated-activation {e.Rule.Name}");
         session.Events.ActivationDeletedEvent += (_, e) => log.Add($"deleted {e.Rule.Name}");

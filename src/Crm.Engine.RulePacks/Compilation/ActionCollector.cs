@@ -1,5 +1,6 @@
 using Crm.Engine.Rules;
 using Crm.Engine.Rules.Extensibility;
+using Crm.Engine.Rules.RuleModel;
 
 namespace Crm.Engine.RulePacks.Compilation;
 

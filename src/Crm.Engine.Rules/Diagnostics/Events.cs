@@ -7,8 +7,8 @@ namespace Crm.Engine.Rules.Diagnostics;
 /// <param name="fact">The fact.</param>
 public sealed class WorkingMemoryEventArgs(object fact) : EventArgs
 {
-    /// <summary>The fact.</summary>
-    public object Fact { get; } = fact;
+    /// <summary>The fact: its runtime type and value (<c>e.Fact.Value</c>, as in NRules).</summary>
+    public IFact Fact { get; } = new FactInfo(fact);
 }
 
 /// <summary>Data of an agenda event.</summary>
@@ -23,6 +23,9 @@ public sealed class AgendaEventArgs(Activation activation) : EventArgs
 
     /// <summary>The activation's facts.</summary>
     public IReadOnlyList<IFactMatch> Facts => Activation.Facts;
+
+    /// <summary>The activation as a match (NRules' name).</summary>
+    public IMatch Match => Activation;
 }
 
 /// <summary>Data of a failed expression; set <see cref="IsHandled"/> to carry on instead of throwing.</summary>
@@ -55,14 +58,14 @@ public sealed class LhsExpressionErrorEventArgs : ExpressionErrorEventArgs
         : base(exception, expression, arguments)
     {
         Rules = rules;
-        Facts = facts;
+        Facts = [.. facts.Select(f => (IFact)new FactInfo(f))];
     }
 
     /// <summary>Rules that use the expression (a shared condition has several).</summary>
     public IReadOnlyList<IRuleDefinition> Rules { get; }
 
-    /// <summary>The facts being evaluated.</summary>
-    public IReadOnlyList<object?> Facts { get; }
+    /// <summary>The facts being evaluated (<c>f.Value</c>, as in NRules).</summary>
+    public IReadOnlyList<IFact> Facts { get; }
 }
 
 /// <summary>An action failed.</summary>

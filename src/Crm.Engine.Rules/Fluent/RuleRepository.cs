@@ -25,14 +25,6 @@ public sealed class RuleActivator : IRuleActivator
     }
 }
 
-/// <summary>A source of rule sets.</summary>
-public interface IRuleRepository
-{
-    /// <summary>The loaded rule sets.</summary>
-    /// <returns>The rule sets.</returns>
-    IEnumerable<IRuleSet> GetRuleSets();
-}
-
 /// <summary>Loads fluent rules from assemblies or types into rule sets.</summary>
 public sealed class RuleRepository : IRuleRepository
 {
@@ -73,6 +65,7 @@ public sealed class RuleRepository : IRuleRepository
 public sealed class RuleLoadSpec
 {
     private readonly List<Type> _types = [];
+    private readonly List<Type> _scanned = [];
     private readonly List<Func<IRuleMetadata, bool>> _filters = [];
     private bool _nested = true;
     private bool _private;
@@ -89,6 +82,31 @@ public sealed class RuleLoadSpec
     public RuleLoadSpec From(params Assembly[] assemblies)
     {
         _types.AddRange(assemblies.SelectMany(a => a.GetTypes()));
+        return this;
+    }
+
+    /// <summary>Scans assemblies for rule classes.</summary>
+    /// <param name="assemblies">Assemblies.</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec From(IEnumerable<Assembly> assemblies)
+    {
+        ArgumentNullException.ThrowIfNull(assemblies);
+        return From([.. assemblies]);
+    }
+
+    /// <summary>
+    /// Finds rule classes with a scanner (<c>x.From(s =&gt; s.AssemblyOf&lt;MyRule&gt;())</c>, as in NRules). The scanner
+    /// skips nested and non-public classes unless told otherwise (<see cref="RuleTypeScanner.NestedTypes"/>,
+    /// <see cref="RuleTypeScanner.PrivateTypes"/>).
+    /// </summary>
+    /// <param name="scanAction">Says what to scan.</param>
+    /// <returns>This spec.</returns>
+    public RuleLoadSpec From(Action<RuleTypeScanner> scanAction)
+    {
+        ArgumentNullException.ThrowIfNull(scanAction);
+        var scanner = new RuleTypeScanner();
+        scanAction(scanner);
+        _scanned.AddRange(scanner.RuleTypes());
         return this;
     }
 
@@ -144,21 +162,82 @@ public sealed class RuleLoadSpec
 
     internal bool Filter(IRuleMetadata metadata) => _filters.All(f => f(metadata));
 
-    internal IEnumerable<Type> RuleTypes() => _types.Distinct().Where(t =>
-        typeof(Rule).IsAssignableFrom(t) && !t.IsAbstract && !t.ContainsGenericParameters
-        && (_nested || !t.IsNested)
-        && (_private || t.IsPublic || t.IsNestedPublic));
+    internal IEnumerable<Type> RuleTypes() => _types.Where(t => RuleTypeScanner.IsRuleType(t) && (_nested || !t.IsNested) && (_private || t.IsPublic || t.IsNestedPublic))
+        .Concat(_scanned)
+        .Distinct();
 }
 
-/// <summary>Compiles repositories.</summary>
-public static class RuleRepositoryExtensions
+/// <summary>Finds rule classes for <see cref="RuleLoadSpec.From(Action{RuleTypeScanner})"/> (NRules: <c>IRuleTypeScanner</c>).</summary>
+public sealed class RuleTypeScanner
 {
-    /// <summary>Compiles every rule of every rule set of the repository.</summary>
-    /// <param name="repository">The repository.</param>
-    /// <returns>The session factory.</returns>
-    public static ISessionFactory Compile(this IRuleRepository repository)
+    private readonly List<Type> _types = [];
+    private bool _nested;
+    private bool _private;
+
+    internal RuleTypeScanner()
     {
-        ArgumentNullException.ThrowIfNull(repository);
-        return new RuleCompiler().Compile(repository.GetRuleSets());
     }
+
+    /// <summary>Scans assemblies.</summary>
+    /// <param name="assemblies">The assemblies.</param>
+    /// <returns>This scanner.</returns>
+    public RuleTypeScanner Assembly(params Assembly[] assemblies)
+    {
+        ArgumentNullException.ThrowIfNull(assemblies);
+        _types.AddRange(assemblies.SelectMany(a => a.GetTypes()));
+        return this;
+    }
+
+    /// <summary>Scans the assembly that defines <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">A type of the assembly.</typeparam>
+    /// <returns>This scanner.</returns>
+    public RuleTypeScanner AssemblyOf<T>() => AssemblyOf(typeof(T));
+
+    /// <summary>Scans the assembly that defines <paramref name="type"/>.</summary>
+    /// <param name="type">A type of the assembly.</param>
+    /// <returns>This scanner.</returns>
+    public RuleTypeScanner AssemblyOf(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return Assembly(type.Assembly);
+    }
+
+    /// <summary>Considers the given types (those that are not rule classes are ignored).</summary>
+    /// <param name="types">The types.</param>
+    /// <returns>This scanner.</returns>
+    public RuleTypeScanner Type(params Type[] types)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        _types.AddRange(types);
+        return this;
+    }
+
+    /// <summary>Whether nested classes are found (default: not).</summary>
+    /// <param name="include">Include them.</param>
+    /// <returns>This scanner.</returns>
+    public RuleTypeScanner NestedTypes(bool include = true)
+    {
+        _nested = include;
+        return this;
+    }
+
+    /// <summary>Whether non-public classes are found (default: not).</summary>
+    /// <param name="include">Include them.</param>
+    /// <returns>This scanner.</returns>
+    public RuleTypeScanner PrivateTypes(bool include = true)
+    {
+        _private = include;
+        return this;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is a concrete rule class.</summary>
+    /// <param name="type">The type.</param>
+    /// <returns>Whether it is.</returns>
+    public static bool IsRuleType(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return typeof(Rule).IsAssignableFrom(type) && !type.IsAbstract && !type.ContainsGenericParameters;
+    }
+
+    internal IEnumerable<Type> RuleTypes() => _types.Where(t => IsRuleType(t) && (_nested || !t.IsNested) && (_private || t.IsPublic || t.IsNestedPublic));
 }

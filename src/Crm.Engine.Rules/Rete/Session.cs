@@ -10,6 +10,8 @@ internal sealed class FactMatch(Declaration declaration, Fact? fact) : IFactMatc
 {
     public Declaration Declaration { get; } = declaration;
 
+    public Type Type => Declaration.Type;
+
     // Read through the wrapper so the value reflects the latest update of the fact.
     public object? Value => fact?.Object;
 
@@ -592,7 +594,7 @@ internal sealed class Session : ISession, IAgenda
                 return;
             }
 
-            activation.Trigger = ActionTrigger.Reactivated;
+            activation.ActionTrigger = ActionTrigger.Reactivated;
         }
 
         Enqueue(activation);
@@ -610,7 +612,7 @@ internal sealed class Session : ISession, IAgenda
         Raise.ActivationDeleted(this, activation);
         if (activation.HasFired && (activation.Branch.Rule.Triggers & ActionTrigger.Deactivated) != 0)
         {
-            activation.Trigger = ActionTrigger.Deactivated;
+            activation.ActionTrigger = ActionTrigger.Deactivated;
             Enqueue(activation);
         }
 
@@ -633,7 +635,7 @@ internal sealed class Session : ISession, IAgenda
             _agenda.Remove(activation);
         }
 
-        if (activation.Trigger != ActionTrigger.Deactivated && !Accepted(activation))
+        if (activation.ActionTrigger != ActionTrigger.Deactivated && !Accepted(activation))
         {
             activation.IsQueued = false;
             return;
@@ -837,7 +839,7 @@ internal sealed class Session : ISession, IAgenda
     private void FireActivation(Activation activation, bool nested, CancellationToken cancellationToken)
     {
         Raise.RuleFiring(this, activation);
-        var trigger = activation.Trigger;
+        var trigger = activation.ActionTrigger;
 
         // One context serves every firing of an outer Fire call (it is valid while its action runs); a Fire nested
         // in an action gets its own, so the outer action's context is intact when the nested call returns.
@@ -1094,7 +1096,7 @@ internal sealed class ActionContext(Session session) : IContext
 
     public bool TryRetract(object fact) => session.TryRetract(fact);
 
-    public IEnumerable<object> GetLinkedKeys() => _activation.LinkedKeys;
+    public IReadOnlyCollection<object> GetLinkedKeys() => _activation.LinkedKeys;
 
     public object? GetLinked(object key) => _activation.LinkedOrNull(key);
 
@@ -1103,6 +1105,21 @@ internal sealed class ActionContext(Session session) : IContext
     public void UpdateLinked(object key, object fact) => session.UpdateLinked(_activation, key, fact);
 
     public void RetractLinked(object key, object fact) => session.RetractLinked(_activation, key, fact);
+
+    public void InsertAllLinked(IEnumerable<KeyValuePair<object, object>> keyedFacts) => Each(keyedFacts, InsertLinked);
+
+    public void UpdateAllLinked(IEnumerable<KeyValuePair<object, object>> keyedFacts) => Each(keyedFacts, UpdateLinked);
+
+    public void RetractAllLinked(IEnumerable<KeyValuePair<object, object>> keyedFacts) => Each(keyedFacts, RetractLinked);
+
+    private static void Each(IEnumerable<KeyValuePair<object, object>> keyedFacts, Action<object, object> one)
+    {
+        ArgumentNullException.ThrowIfNull(keyedFacts);
+        foreach (var (key, fact) in keyedFacts)
+        {
+            one(key, fact);
+        }
+    }
 
     public object Resolve(Type serviceType) => session.DependencyResolver.Resolve(new ResolutionContextImpl(session, _activation.Rule), serviceType);
 

@@ -2,8 +2,32 @@ using System.Linq.Expressions;
 
 namespace Crm.Engine.Rules;
 
+/// <summary>Base of the errors raised while a session runs rules (NRules: <c>RuleExecutionException</c>).</summary>
+public class RuleExecutionException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RuleExecutionException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Message.</param>
+    public RuleExecutionException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Message.</param>
+    /// <param name="innerException">Cause.</param>
+    public RuleExecutionException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
 /// <summary>A rule expression threw while being evaluated.</summary>
-public class RuleExpressionEvaluationException : Exception
+public class RuleExpressionEvaluationException : RuleExecutionException
 {
     /// <summary>Creates the exception.</summary>
     public RuleExpressionEvaluationException()
@@ -113,7 +137,7 @@ public class RuleRhsExpressionEvaluationException : RuleExpressionEvaluationExce
 }
 
 /// <summary>One <c>Fire</c> call fired more rules than <see cref="ISession.MaxFiringsPerFire"/> (usually rules re-activating each other endlessly).</summary>
-public class RuleFiringLimitExceededException : Exception
+public class RuleFiringLimitExceededException : RuleExecutionException
 {
     /// <summary>Creates the exception.</summary>
     public RuleFiringLimitExceededException()

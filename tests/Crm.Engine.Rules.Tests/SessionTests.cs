@@ -185,6 +185,7 @@ public class SessionTests
 
         var error = Assert.Throws<RuleFiringLimitExceededException>(() => session.Fire());
 
+        Assert.IsAssignableFrom<RuleExecutionException>(error);
         Assert.Equal("CountVisits", error.RuleName);
         Assert.Contains("CountVisits", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, session.Agenda.Count);
@@ -404,6 +405,7 @@ public class SessionTests
 
         var error = Assert.Throws<RuleRhsExpressionEvaluationException>(() => session.Fire());
 
+        Assert.IsAssignableFrom<RuleExecutionException>(error);
         Assert.Equal("ThrowingAction", error.RuleName);
         Assert.Equal("boom Ann", error.InnerException!.Message);
     }

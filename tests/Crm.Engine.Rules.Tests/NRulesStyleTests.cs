@@ -93,6 +93,18 @@ public class NRulesStyleTests
     }
 
     [Fact]
+    public void DerivedRuleClass_InheritsThePriority_NotTheTagsDescriptionOrRepeatability()
+    {
+        var metadata = new RuleMetadata(typeof(DerivedOrderRule));
+
+        Assert.Equal(5, metadata.Priority);
+        Assert.Empty(metadata.Tags);
+        Assert.Equal(string.Empty, metadata.Description);
+        Assert.Equal(RuleRepeatability.Repeatable, metadata.Repeatability);
+        Assert.Equal(["base"], new RuleMetadata(typeof(BaseOrderRule)).Tags);
+    }
+
+    [Fact]
     public void RuleCompilationException_NamesTheRule()
     {
         var repository = new RuleRepository();
@@ -160,6 +172,22 @@ public static class ScannedRules
         }
     }
 }
+
+[Tag("base")]
+[Description("Base rule")]
+[Priority(5)]
+[Repeatability(RuleRepeatability.NonRepeatable)]
+public class BaseOrderRule : Rule
+{
+    public override void Define()
+    {
+        Order order = default!;
+        When().Match<Order>(() => order);
+        Then().Do(ctx => ctx.Halt());
+    }
+}
+
+public class DerivedOrderRule : BaseOrderRule;
 
 // A second rule with the name of AnyOrderNoticeRule.
 public class AnyOrderNoticeTwinRule : Rule

@@ -13,7 +13,7 @@ public sealed class NameAttribute(string value) : Attribute
 
 /// <summary>Sets a rule's description.</summary>
 /// <param name="value">The description.</param>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = true)]
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class DescriptionAttribute(string value) : Attribute
 {
     /// <summary>The description.</summary>
@@ -29,9 +29,9 @@ public sealed class PriorityAttribute(int value) : Attribute
     public int Value { get; } = value;
 }
 
-/// <summary>Adds a tag to a rule (repeatable; inherited tags are kept).</summary>
+/// <summary>Adds a tag to a rule (repeatable). Like the name, description and repeatability, tags are not inherited by derived rule classes; the priority is (as in NRules).</summary>
 /// <param name="value">The tag.</param>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = true)]
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class TagAttribute(string value) : Attribute
 {
     /// <summary>The tag.</summary>
@@ -40,7 +40,7 @@ public sealed class TagAttribute(string value) : Attribute
 
 /// <summary>Sets whether a rule fires again when the facts of a fired activation are updated.</summary>
 /// <param name="value">The repeatability.</param>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = true)]
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class RepeatabilityAttribute(RuleRepeatability value) : Attribute
 {
     /// <summary>The repeatability.</summary>

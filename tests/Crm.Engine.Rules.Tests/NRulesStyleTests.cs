@@ -105,6 +105,31 @@ public class NRulesStyleTests
     }
 
     [Fact]
+    public void CollectToLookup_NRulesForm_GroupsByKeyAndListsTheKeys()
+    {
+        var repository = new RuleRepository();
+        repository.Load(x => x.From(typeof(OrdersByCustomerRule)));
+        var session = repository.Compile().CreateSession();
+        var board = new NoticeBoard();
+        session.DependencyResolver = new NoticeBoardResolver(board);
+        session.InsertAll([new Order(1, null, 10m) { CustomerId = 7 }, new Order(2, null, 20m) { CustomerId = 8 }, new Order(3, null, 30m) { CustomerId = 7 }]);
+
+        session.Fire();
+
+        Assert.Equal(["keys 7,8; customer 7: 10,30; ids of 8: 2"], board.Notices);
+    }
+
+    [Fact]
+    public void CollectOrderByToLookup_IsRefusedWithAClearMessage()
+    {
+        var repository = new RuleRepository();
+
+        var error = Assert.Throws<InvalidOperationException>(() => repository.Load(x => x.From(typeof(SortedLookupRule))));
+
+        Assert.Contains("ToLookup cannot follow OrderBy", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RuleCompilationException_NamesTheRule()
     {
         var repository = new RuleRepository();
@@ -188,6 +213,51 @@ public class BaseOrderRule : Rule
 }
 
 public class DerivedOrderRule : BaseOrderRule;
+
+// NRules' lookup form: Collect() then ToLookup(key[, element]) gives an IKeyedLookup.
+public class OrdersByCustomerRule : Rule
+{
+    public override void Define()
+    {
+        IKeyedLookup<int, Order> byCustomer = default!;
+        IKeyedLookup<int, int> idsByCustomer = default!;
+        NoticeBoard board = default!;
+
+        Dependency()
+            .Resolve(() => board);
+
+        When()
+            .Query(() => byCustomer, q => q
+                .Match<Order>()
+                .Collect()
+                .ToLookup(o => o.CustomerId))
+            .Query(() => idsByCustomer, q => q
+                .Match<Order>()
+                .Collect()
+                .ToLookup(o => o.CustomerId, o => o.Id));
+
+        Then()
+            .Do(ctx => board.Notices.Add($"keys {string.Join(",", byCustomer.Keys)}; customer 7: {string.Join(",", byCustomer[7].Select(o => o.Amount))}; ids of 8: {string.Join(",", idsByCustomer[8])}"));
+    }
+}
+
+public class SortedLookupRule : Rule
+{
+    public override void Define()
+    {
+        IKeyedLookup<int, Order> byCustomer = default!;
+
+        When()
+            .Query(() => byCustomer, q => q
+                .Match<Order>()
+                .Collect()
+                .OrderBy(o => o.Amount)
+                .ToLookup(o => o.CustomerId));
+
+        Then()
+            .Do(ctx => ctx.Halt());
+    }
+}
 
 // A second rule with the name of AnyOrderNoticeRule.
 public class AnyOrderNoticeTwinRule : Rule

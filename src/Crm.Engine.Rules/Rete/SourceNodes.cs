@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Crm.Engine.Rules.RuleModel;
 
 namespace Crm.Engine.Rules.Rete;
 
@@ -333,7 +334,22 @@ internal static class Containers
 
     private static Grouping<TKey, TElement> Group<TKey, TElement>(object? key, List<object?> items) => new Grouping<TKey, TElement>((TKey)key!, [.. items.Select(i => (TElement)i!)]);
 
-    private static ILookup<TKey, TElement> Lookup<TKey, TElement>(List<KeyValuePair<object?, object?>> pairs) => pairs.ToLookup(p => (TKey)p.Key!, p => (TElement)p.Value!);
+    private static KeyedLookup<TKey, TElement> Lookup<TKey, TElement>(List<KeyValuePair<object?, object?>> pairs) => new(pairs.ToLookup(p => (TKey)p.Key!, p => (TElement)p.Value!));
+
+    private sealed class KeyedLookup<TKey, TElement>(ILookup<TKey, TElement> lookup) : IKeyedLookup<TKey, TElement>
+    {
+        public IEnumerable<TKey> Keys => lookup.Select(g => g.Key);
+
+        public int Count => lookup.Count;
+
+        public IEnumerable<TElement> this[TKey key] => lookup[key];
+
+        public bool Contains(TKey key) => lookup.Contains(key);
+
+        public IEnumerator<IGrouping<TKey, TElement>> GetEnumerator() => lookup.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     private sealed class Grouping<TKey, TElement>(TKey key, TElement[] elements) : IGrouping<TKey, TElement>
     {

@@ -165,3 +165,13 @@ public enum MatchTrigger
     /// <summary>A match that fired no longer holds.</summary>
     Removed = 4,
 }
+
+/// <summary>A lookup that also lists its keys: what <c>Collect().ToLookup(...)</c> gives (NRules: <c>IKeyedLookup</c>).</summary>
+/// <typeparam name="TKey">Key type.</typeparam>
+/// <typeparam name="TElement">Element type.</typeparam>
+public interface IKeyedLookup<TKey, TElement> : ILookup<TKey, TElement>
+{
+    /// <summary>The keys, in the order their first element came.</summary>
+    IEnumerable<TKey> Keys { get; }
+}
+

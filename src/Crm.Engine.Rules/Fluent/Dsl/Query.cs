@@ -24,10 +24,14 @@ internal sealed class QueryExpression<TSource>(DefinitionContext context, Patter
         return new QueryExpression<T>(Context, draft);
     }
 
-    public QueryExpression<TResult> Aggregate<TResult>(string name, params (string Name, LambdaExpression Expression)[] expressions)
+    public QueryExpression<TResult> Aggregate<TResult>(string name, params (string Name, LambdaExpression Expression)[] expressions) =>
+        AggregateOf<TResult>(Current, name, expressions);
+
+    /// <summary>An aggregate over <paramref name="source"/> (the current pattern, or what a collect collects).</summary>
+    public QueryExpression<TResult> AggregateOf<TResult>(PatternDraft source, string name, params (string Name, LambdaExpression Expression)[] expressions)
     {
-        var aggregate = new AggregateDraft(name, typeof(TResult), Current);
-        aggregate.Expressions.AddRange(expressions.Select(e => new NamedExpressionElement(e.Name, Context.Rewrite(e.Expression, Current.Declaration))));
+        var aggregate = new AggregateDraft(name, typeof(TResult), source);
+        aggregate.Expressions.AddRange(expressions.Select(e => new NamedExpressionElement(e.Name, Context.Rewrite(e.Expression, source.Declaration))));
         return new QueryExpression<TResult>(Context, new PatternDraft(Context.Declare(null, typeof(TResult))) { Aggregate = aggregate });
     }
 }
@@ -147,6 +151,43 @@ public static class QueryExtensions
     /// <returns>The lookup query.</returns>
     public static IQuery<ILookup<TKey, TElement>> ToLookup<TSource, TKey, TElement>(this IQuery<TSource> source, Expression<Func<TSource, TKey>> keySelector, Expression<Func<TSource, TElement>> elementSelector) =>
         Impl(source).Aggregate<ILookup<TKey, TElement>>(AggregateElement.ToLookupName, ("KeySelector", keySelector), ("ElementSelector", elementSelector));
+
+    /// <summary>Turns a collection into one lookup by key (NRules' form: <c>Collect().ToLookup(key)</c>).</summary>
+    /// <typeparam name="TSource">Element type.</typeparam>
+    /// <typeparam name="TKey">Key type.</typeparam>
+    /// <param name="source">The collect query.</param>
+    /// <param name="keySelector">The key.</param>
+    /// <returns>The lookup query.</returns>
+    public static IQuery<IKeyedLookup<TKey, TSource>> ToLookup<TSource, TKey>(this ICollectQuery<IEnumerable<TSource>> source, Expression<Func<TSource, TKey>> keySelector) =>
+        CollectedLookup<TSource, IKeyedLookup<TKey, TSource>>(source, ("KeySelector", keySelector));
+
+    /// <summary>Turns a collection into one lookup of mapped elements by key (NRules' form: <c>Collect().ToLookup(key, element)</c>).</summary>
+    /// <typeparam name="TSource">Element type.</typeparam>
+    /// <typeparam name="TKey">Key type.</typeparam>
+    /// <typeparam name="TElement">Mapped element type.</typeparam>
+    /// <param name="source">The collect query.</param>
+    /// <param name="keySelector">The key.</param>
+    /// <param name="elementSelector">The element.</param>
+    /// <returns>The lookup query.</returns>
+    public static IQuery<IKeyedLookup<TKey, TElement>> ToLookup<TSource, TKey, TElement>(this ICollectQuery<IEnumerable<TSource>> source, Expression<Func<TSource, TKey>> keySelector, Expression<Func<TSource, TElement>> elementSelector) =>
+        CollectedLookup<TSource, IKeyedLookup<TKey, TElement>>(source, ("KeySelector", keySelector), ("ElementSelector", elementSelector));
+
+    // The lookup replaces the collect: it aggregates what the collect would have collected.
+    private static QueryExpression<TResult> CollectedLookup<TSource, TResult>(ICollectQuery<IEnumerable<TSource>> source, params (string Name, LambdaExpression Expression)[] expressions)
+    {
+        var query = Impl(source);
+        if (query.Current.Aggregate is not { Name: AggregateElement.CollectName } collect)
+        {
+            throw new InvalidOperationException("ToLookup on a collection must follow Collect().");
+        }
+
+        if (collect.Expressions.Count > 0)
+        {
+            throw new InvalidOperationException("ToLookup cannot follow OrderBy/ThenBy: a lookup is grouped by key, not sorted.");
+        }
+
+        return query.AggregateOf<TResult>(collect.Source(), AggregateElement.ToLookupName, expressions);
+    }
 
     private static QueryExpression<IEnumerable<TSource>> Sort<TSource, TKey>(ICollectQuery<IEnumerable<TSource>> source, Expression<Func<TSource, TKey>> keySelector, string name)
     {

@@ -124,9 +124,24 @@ public class NRulesStyleTests
     {
         var repository = new RuleRepository();
 
-        var error = Assert.Throws<InvalidOperationException>(() => repository.Load(x => x.From(typeof(SortedLookupRule))));
+        var error = Assert.Throws<RuleDefinitionException>(() => repository.Load(x => x.From(typeof(SortedLookupRule))));
 
+        Assert.Equal(typeof(SortedLookupRule), error.RuleType);
+        Assert.Contains(nameof(SortedLookupRule), error.Message, StringComparison.Ordinal);
         Assert.Contains("ToLookup cannot follow OrderBy", error.Message, StringComparison.Ordinal);
+        Assert.IsType<InvalidOperationException>(error.InnerException);
+    }
+
+    [Fact]
+    public void RuleClassThatCannotBeCreated_IsNamedInARuleActivationException()
+    {
+        var repository = new RuleRepository();
+
+        var error = Assert.Throws<RuleActivationException>(() => repository.Load(x => x.From(typeof(UncreatableRule))));
+
+        Assert.Equal(typeof(UncreatableRule), error.RuleType);
+        Assert.Contains(nameof(UncreatableRule), error.Message, StringComparison.Ordinal);
+        Assert.Equal("no price list", error.InnerException!.Message);
     }
 
     [Fact]
@@ -238,6 +253,18 @@ public class OrdersByCustomerRule : Rule
 
         Then()
             .Do(ctx => board.Notices.Add($"keys {string.Join(",", byCustomer.Keys)}; customer 7: {string.Join(",", byCustomer[7].Select(o => o.Amount))}; ids of 8: {string.Join(",", idsByCustomer[8])}"));
+    }
+}
+
+public class UncreatableRule : Rule
+{
+    public UncreatableRule() => throw new InvalidOperationException("no price list");
+
+    public override void Define()
+    {
+        Order order = default!;
+        When().Match<Order>(() => order);
+        Then().Do(ctx => ctx.Halt());
     }
 }
 

@@ -49,8 +49,34 @@ public sealed class RuleRepository : IRuleRepository
 
         ruleSet.Add([.. spec.RuleTypes()
             .Where(t => spec.Filter(new RuleMetadata(t)))
-            .SelectMany(Activator.Activate)
-            .Select(r => r.GetDefinition())]);
+            .SelectMany(Activate)
+            .Select(Define)]);
+    }
+
+    // A rule class that cannot be created or defined is named in the error (NRules' exception types).
+    private List<Rule> Activate(Type type)
+    {
+        try
+        {
+            return [.. Activator.Activate(type)];
+        }
+        catch (Exception e) when (e is not RuleActivationException)
+        {
+            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            throw new RuleActivationException($"Rule class '{type.FullName}' could not be created: {cause.Message}", type, cause);
+        }
+    }
+
+    private static IRuleDefinition Define(Rule rule)
+    {
+        try
+        {
+            return rule.GetDefinition();
+        }
+        catch (Exception e) when (e is not RuleDefinitionException)
+        {
+            throw new RuleDefinitionException($"Rule class '{rule.GetType().FullName}' could not be defined: {e.Message}", rule.GetType(), e);
+        }
     }
 
     /// <summary>Adds a rule set (for example one built from a rule pack).</summary>
@@ -241,3 +267,78 @@ public sealed class RuleTypeScanner
 
     internal IEnumerable<Type> RuleTypes() => _types.Where(t => IsRuleType(t) && (_nested || !t.IsNested) && (_private || t.IsPublic || t.IsNestedPublic));
 }
+
+/// <summary>A rule class could not be created by the <see cref="IRuleActivator"/> (NRules: <c>RuleActivationException</c>).</summary>
+public sealed class RuleActivationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RuleActivationException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Message.</param>
+    public RuleActivationException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Message.</param>
+    /// <param name="innerException">Cause.</param>
+    public RuleActivationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception for a rule class.</summary>
+    /// <param name="message">Message.</param>
+    /// <param name="ruleType">The rule class.</param>
+    /// <param name="innerException">Cause.</param>
+    public RuleActivationException(string message, Type ruleType, Exception innerException)
+        : base(message, innerException)
+    {
+        RuleType = ruleType;
+    }
+
+    /// <summary>The rule class.</summary>
+    public Type? RuleType { get; }
+}
+
+/// <summary>A rule class's <c>Define()</c> failed (NRules: <c>RuleDefinitionException</c>).</summary>
+public sealed class RuleDefinitionException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RuleDefinitionException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Message.</param>
+    public RuleDefinitionException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Message.</param>
+    /// <param name="innerException">Cause.</param>
+    public RuleDefinitionException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception for a rule class.</summary>
+    /// <param name="message">Message.</param>
+    /// <param name="ruleType">The rule class.</param>
+    /// <param name="innerException">Cause.</param>
+    public RuleDefinitionException(string message, Type ruleType, Exception innerException)
+        : base(message, innerException)
+    {
+        RuleType = ruleType;
+    }
+
+    /// <summary>The rule class.</summary>
+    public Type? RuleType { get; }
+}
+

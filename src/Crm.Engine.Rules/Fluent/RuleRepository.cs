@@ -188,9 +188,7 @@ public sealed class RuleLoadSpec
 
     internal bool Filter(IRuleMetadata metadata) => _filters.All(f => f(metadata));
 
-    internal IEnumerable<Type> RuleTypes() => _types.Where(t => RuleTypeScanner.IsRuleType(t) && (_nested || !t.IsNested) && (_private || t.IsPublic || t.IsNestedPublic))
-        .Concat(_scanned)
-        .Distinct();
+    internal IEnumerable<Type> RuleTypes() => RuleTypeScanner.Select(_types, _nested, _private).Concat(_scanned).Distinct();
 }
 
 /// <summary>Finds rule classes for <see cref="RuleLoadSpec.From(Action{RuleTypeScanner})"/> (NRules: <c>IRuleTypeScanner</c>).</summary>
@@ -265,7 +263,11 @@ public sealed class RuleTypeScanner
         return typeof(Rule).IsAssignableFrom(type) && !type.IsAbstract && !type.ContainsGenericParameters;
     }
 
-    internal IEnumerable<Type> RuleTypes() => _types.Where(t => IsRuleType(t) && (_nested || !t.IsNested) && (_private || t.IsPublic || t.IsNestedPublic));
+    internal IEnumerable<Type> RuleTypes() => Select(_types, _nested, _private);
+
+    // The concrete rule classes of the types, without nested or non-public ones unless included.
+    internal static IEnumerable<Type> Select(IEnumerable<Type> types, bool nested, bool nonPublic) =>
+        types.Where(t => IsRuleType(t) && (nested || !t.IsNested) && (nonPublic || t.IsPublic || t.IsNestedPublic));
 }
 
 /// <summary>A rule class could not be created by the <see cref="IRuleActivator"/> (NRules: <c>RuleActivationException</c>).</summary>

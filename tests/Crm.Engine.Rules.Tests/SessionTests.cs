@@ -429,6 +429,35 @@ public class SessionTests
     }
 
     [Fact]
+    public void ActionInterceptor_SeesWhyEachActionRuns()
+    {
+        var session = Harness.Session(typeof(UndoRule));
+        var seen = new List<ActionTrigger>();
+        session.ActionInterceptor = new RecordingInterceptor(seen);
+        var ann = new Customer("Ann") { IsPreferred = true };
+        session.Insert(ann);
+        session.Fire();
+
+        ann.IsPreferred = false;
+        session.Update(ann);
+        session.Fire();
+
+        Assert.Equal([ActionTrigger.Activated, ActionTrigger.Deactivated], seen.Distinct());
+    }
+
+    private sealed class RecordingInterceptor(List<ActionTrigger> seen) : IActionInterceptor
+    {
+        public void Intercept(IContext context, IEnumerable<IActionInvocation> actions)
+        {
+            foreach (var action in actions)
+            {
+                seen.Add(action.Trigger);
+                action.Invoke();
+            }
+        }
+    }
+
+    [Fact]
     public void ActionInterceptor_InterceptsActions_CanSkipThem()
     {
         var factory = Harness.Compile(typeof(PreferredCustomerRule), typeof(HighPriorityRule));

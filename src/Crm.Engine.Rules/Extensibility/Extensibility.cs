@@ -39,6 +39,9 @@ public interface IActionInvocation
     /// <summary>The action's model element.</summary>
     ActionElement Action { get; }
 
+    /// <summary>Why the action runs now: a new match (<c>Activated</c>), an updated one (<c>Reactivated</c>) or one that stopped holding (<c>Deactivated</c>).</summary>
+    ActionTrigger Trigger { get; }
+
     /// <summary>Runs the action.</summary>
     void Invoke();
 }

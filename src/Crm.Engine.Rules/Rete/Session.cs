@@ -1044,6 +1044,8 @@ internal sealed class ActionInvocation(Session session, ActionContext context, A
 
     public ActionElement Action => action.Element;
 
+    public ActionTrigger Trigger => activation.ActionTrigger;
+
     private object?[] Args => _args ??= session.ActionArguments(context, activation, action);
 
     public void Invoke() => session.RunAction(activation, action, Args);

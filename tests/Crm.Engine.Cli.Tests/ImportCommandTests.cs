@@ -159,6 +159,30 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_YamlMappingWithLookupIgnoreCase_LinksNamesWrittenInAnotherCase()
+    {
+        const string yaml = """
+            entityType: contact
+            columns:
+              - column: External ID
+                field: extId_c
+              - column: Company
+                field: accountId
+                lookupBy: name
+                lookupIgnoreCase: true
+            keyFields: [extId_c]
+            """;
+        var (csv, mapping) = await SetUpAsync("External ID,Last Name,Company\nC1,Lovelace,ACME LTD\n", yaml);
+        var acme = await _cli.WithEngineAsync(engine => engine.ForTenant("acme").Records.CreateAsync("account", new Dictionary<string, object?> { ["name"] = "Acme Ltd" }));
+
+        var result = await _cli.RunAsync("import", csv, "--mapping", mapping, "--tenant", "acme");
+
+        Assert.Equal(0, result.ExitCode);
+        var ada = await _cli.WithEngineAsync(async engine => (await engine.ForTenant("acme").Records.QueryAsync(RecordQuery.For("contact").Where("extId_c", "C1"))).Records.Single());
+        Assert.Equal(acme.Id, ada["accountId"]);
+    }
+
+    [Fact]
     public async Task Import_MappingFileWithUnknownProperty_FailsNamingIt()
     {
         var (csv, mapping) = await SetUpAsync(mapping: Yaml + "\nkeyField: extId_c\n");

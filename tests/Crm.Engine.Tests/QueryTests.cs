@@ -104,6 +104,10 @@ public class QueryTests(QueryFixture fixture) : IClassFixture<QueryFixture>
         { "createdAt", FilterOperator.GreaterOrEqual, CrmTestHostStart, "ABCD" },
         { "ownerId", FilterOperator.IsNotNull, null, "D" },
         { "ownerId", FilterOperator.NotEqual, QueryFixture.Owner, "ABC" },
+        { "name", FilterOperator.InIgnoreCase, new List<string> { "ALPHA", "Beta", "gamma_1" }, "ABC" },
+        { "city", FilterOperator.InIgnoreCase, new List<string> { "berlin" }, "AD" },
+        { "tier_c", FilterOperator.InIgnoreCase, new List<string> { "GOLD" }, "AD" },
+        { "name", FilterOperator.InIgnoreCase, new List<string>(), "" },
     };
 
     private static DateTimeOffset CrmTestHostStart => Testing.CrmTestHost.DefaultStart;
@@ -145,6 +149,9 @@ public class QueryTests(QueryFixture fixture) : IClassFixture<QueryFixture>
         { "tags_c", FilterOperator.Contains, "on", "filter" },
         { "name", FilterOperator.In, "Alpha", "filter" },
         { "vip_c", FilterOperator.Equal, "maybe", "type" },
+        { "score_c", FilterOperator.InIgnoreCase, new List<string> { "10" }, "filter" },
+        { "name", FilterOperator.InIgnoreCase, "alpha", "filter" },
+        { "name", FilterOperator.InIgnoreCase, new List<object> { "alpha", 1 }, "filter" },
     };
 
     [Theory]

@@ -133,4 +133,12 @@ public sealed record ColumnMapping
     /// record ids.
     /// </summary>
     public string? LookupBy { get; init; }
+
+    /// <summary>
+    /// With <see cref="LookupBy"/> on a text field: match the column's values ignoring case (<c>ACME corp</c> finds the
+    /// account named <c>Acme Corp</c>; ASCII letters on SQLite). A value whose case matches exactly one record still
+    /// takes that record; several records that differ only in case make the value ambiguous. Default
+    /// <see langword="false"/>: exact match.
+    /// </summary>
+    public bool LookupIgnoreCase { get; init; }
 }

@@ -35,6 +35,12 @@ public enum FilterOperator
 
     /// <summary>The field has a value.</summary>
     IsNotNull = 10,
+
+    /// <summary>
+    /// Text equal to one of the values (a collection of texts) ignoring case, as <see cref="Contains"/> does: ASCII
+    /// letters on SQLite. Not served by a field's index (each query reads every record of the entity type).
+    /// </summary>
+    InIgnoreCase = 11,
 }
 
 /// <summary>One condition of a query. Conditions of a query are combined with AND.</summary>

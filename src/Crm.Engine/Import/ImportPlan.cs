@@ -244,8 +244,19 @@ internal sealed class ImportPlan
                     continue;
                 }
 
+                if (map.LookupIgnoreCase && by.Field.Type is not (FieldType.Text or FieldType.Email or FieldType.Phone or FieldType.Choice))
+                {
+                    Fail(where + ".lookupIgnoreCase", map.LookupBy, $"{by.Target.ApiName}.{by.Field.ApiName} is a {by.Field.Type} field: lookupIgnoreCase applies to text values only.");
+                    continue;
+                }
+
                 lookupBy = by.Field;
-                plan.Lookups.Add(new ImportLookup(field, c, by.Target, by.Field));
+                plan.Lookups.Add(new ImportLookup(field, c, by.Target, by.Field, map.LookupIgnoreCase));
+            }
+            else if (map.LookupIgnoreCase)
+            {
+                Fail(where + ".lookupIgnoreCase", map.Field, "lookupIgnoreCase needs lookupBy: it says how the column's values are matched against a field of the look-up's target.");
+                continue;
             }
 
             (plan.Converters[c] ??= []).Add(new ValueConverter(field, map, mapping, culture, dayFirst, timeZone, lookupBy));
@@ -366,4 +377,5 @@ internal sealed class ImportPlan
 /// <param name="Column">The column it is imported from.</param>
 /// <param name="Target">The look-up's target entity.</param>
 /// <param name="By">The field of the target the column's values are matched against.</param>
-internal sealed record ImportLookup(TenantField Field, int Column, TenantEntity Target, TenantField By);
+/// <param name="IgnoreCase">Whether text values are matched ignoring case (<see cref="ColumnMapping.LookupIgnoreCase"/>).</param>
+internal sealed record ImportLookup(TenantField Field, int Column, TenantEntity Target, TenantField By, bool IgnoreCase);

@@ -611,16 +611,18 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
         /// <summary>
         /// Per look-up imported by a field of its target: the ids of the target records whose field holds one of the
         /// batch's values, by the value's key text (one query per look-up, as the caller: records the caller cannot read
-        /// are not found). Values compare as keys do (<see cref="Canonical"/>, <see cref="KeyText"/>).
+        /// are not found). Values compare as keys do (<see cref="Canonical"/>, <see cref="KeyText"/>); with
+        /// <see cref="ColumnMapping.LookupIgnoreCase"/> the query ignores case and the ids are also indexed by the
+        /// text with its ASCII letters lowered, as SQLite compares them.
         /// </summary>
-        private async Task<Dictionary<string, Dictionary<string, List<Guid>>>> FindParentsAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
+        private async Task<Dictionary<string, ParentIndex>> FindParentsAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
         {
-            var found = new Dictionary<string, Dictionary<string, List<Guid>>>(StringComparer.Ordinal);
+            var found = new Dictionary<string, ParentIndex>(StringComparer.Ordinal);
             foreach (var lookup in plan.Lookups)
             {
                 var field = lookup.Field.ApiName;
                 var byField = lookup.By.ApiName;
-                var ids = found[field] = new Dictionary<string, List<Guid>>(StringComparer.Ordinal);
+                var index = found[field] = new ParentIndex(lookup.IgnoreCase);
                 var distinct = new HashSet<object>();
                 foreach (var row in rows)
                 {
@@ -635,25 +637,19 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                     continue;
                 }
 
-                var query = RecordQuery.For(lookup.Target.ApiName).Where(byField, FilterOperator.In, distinct.ToList()).Take(RecordQuery.MaxPageSize);
+                var query = RecordQuery.For(lookup.Target.ApiName)
+                    .Where(byField, lookup.IgnoreCase ? FilterOperator.InIgnoreCase : FilterOperator.In, lookup.IgnoreCase ? distinct.Select(KeyText).ToList() : distinct.ToList())
+                    .Take(RecordQuery.MaxPageSize);
                 string? token = null;
                 do
                 {
                     var page = await session.QueryAsync(query.After(token), cancellationToken).ConfigureAwait(false);
                     foreach (var record in page.Records)
                     {
-                        if (record[byField] is not { } stored)
+                        if (record[byField] is { } stored)
                         {
-                            continue;
+                            index.Add(KeyText(stored), record.Id);
                         }
-
-                        var text = KeyText(stored);
-                        if (!ids.TryGetValue(text, out var list))
-                        {
-                            ids[text] = list = [];
-                        }
-
-                        list.Add(record.Id);
                     }
 
                     token = page.ContinuationToken;
@@ -665,7 +661,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
         }
 
         /// <summary>Sets the row's look-ups to the ids of the parents found; a value matching no parent, or several, fails the row (a parent is never created).</summary>
-        private void Link(PendingRow row, Dictionary<string, Dictionary<string, List<Guid>>> parents)
+        private void Link(PendingRow row, Dictionary<string, ParentIndex> parents)
         {
             List<CrmValidationError>? errors = null;
             foreach (var lookup in plan.Lookups)
@@ -680,16 +676,16 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                 var shown = row.Row.Fields[lookup.Column].Trim();
                 var target = lookup.Target.ApiName;
                 var by = lookup.By.ApiName;
-                var matches = parents[field].TryGetValue(KeyText(Canonical(target, lookup.By.Definition, value)), out var ids) ? ids : null;
+                var (matches, ignoringCase) = parents[field].Find(KeyText(Canonical(target, lookup.By.Definition, value)));
                 if (matches is null)
                 {
                     (errors ??= []).Add(new CrmValidationError(plan.Entity.ApiName, field, shown, "not_found",
-                        $"no {target} has {by} '{shown}' (or you cannot read it); the {target} must exist before it can be linked: import the {target} records first or correct the value."));
+                        $"no {target} has {by} '{shown}'{(lookup.IgnoreCase ? " (ignoring case)" : string.Empty)} (or you cannot read it); the {target} must exist before it can be linked: import the {target} records first or correct the value."));
                 }
                 else if (matches.Count > 1)
                 {
                     (errors ??= []).Add(new CrmValidationError(plan.Entity.ApiName, field, shown, "ambiguous_lookup",
-                        $"'{shown}' is ambiguous: {matches.Count} {target} records have {by} '{shown}' ({string.Join(", ", matches.Take(3))}); look them up by a unique field, or make {by} unique first."));
+                        $"'{shown}' is ambiguous: {matches.Count} {target} records have {by} '{shown}'{(ignoringCase ? " ignoring case" : string.Empty)} ({string.Join(", ", matches.Take(3))}); look them up by a unique field, or make {by} unique first."));
                 }
                 else
                 {
@@ -830,5 +826,49 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => value.ToString() ?? string.Empty,
         };
+    }
+
+    /// <summary>
+    /// The parents of one look-up found for a batch: ids by the exact key text and, when matching ignores case, by the
+    /// text with its ASCII letters lowered. An exact match wins; otherwise the case-insensitive one.
+    /// </summary>
+    private sealed class ParentIndex(bool ignoreCase)
+    {
+        private readonly Dictionary<string, List<Guid>> _exact = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<Guid>>? _folded = ignoreCase ? new(StringComparer.Ordinal) : null;
+
+        public void Add(string key, Guid id)
+        {
+            Append(_exact, key, id);
+            if (_folded is not null)
+            {
+                Append(_folded, AsciiLower(key), id);
+            }
+        }
+
+        public (List<Guid>? Matches, bool IgnoringCase) Find(string key) =>
+            _exact.TryGetValue(key, out var exact) ? (exact, false)
+            : _folded is not null && _folded.TryGetValue(AsciiLower(key), out var folded) ? (folded, true)
+            : (null, false);
+
+        private static void Append(Dictionary<string, List<Guid>> map, string key, Guid id)
+        {
+            if (!map.TryGetValue(key, out var list))
+            {
+                map[key] = list = [];
+            }
+
+            list.Add(id);
+        }
+
+        // SQLite's lower() and LIKE fold ASCII letters only; so does this, so the index agrees with the query.
+        private static string AsciiLower(string text) => string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                var c = source[i];
+                span[i] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+            }
+        });
     }
 }

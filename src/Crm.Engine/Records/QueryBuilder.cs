@@ -178,6 +178,18 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
 
                 var escaped = text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
                 return dialect.LikeInsensitive(expression, Add(filter.Operator == FilterOperator.Contains ? $"%{escaped}%" : $"{escaped}%"));
+            case FilterOperator.InIgnoreCase:
+            {
+                if (type is not (FieldType.Text or FieldType.Email or FieldType.Phone or FieldType.Choice)
+                    || filter.Value is string || filter.Value is not IEnumerable texts || texts.Cast<object?>().Any(t => t is not string))
+                {
+                    return Fail(filter, "InIgnoreCase needs a text field and a list of texts.");
+                }
+
+                var lowered = texts.Cast<string>().Select(t => $"lower({Add(t)})").ToList();
+                return lowered.Count == 0 ? "1 = 0" : $"lower({expression}) IN ({string.Join(", ", lowered)})";
+            }
+
             case FilterOperator.In:
                 if (filter.Value is string || filter.Value is not IEnumerable items)
                 {

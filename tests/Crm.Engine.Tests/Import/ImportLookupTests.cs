@@ -11,13 +11,13 @@ namespace Crm.Engine.Tests.Import;
 /// <summary>Look-up fields imported by a business key of the parent (<see cref="ColumnMapping.LookupBy"/>).</summary>
 public class ImportLookupTests(ImportFixture fixture) : IClassFixture<ImportFixture>
 {
-    private static ImportMapping Contacts(string lookupBy = "accountNumber", string field = "accountId") => new()
+    private static ImportMapping Contacts(string? lookupBy = "accountNumber", string field = "accountId", bool ignoreCase = false) => new()
     {
         EntityType = "contact",
         Columns =
         [
             new() { Column = "External ID", Field = "extId_c" },
-            new() { Column = "Company", Field = field, LookupBy = lookupBy },
+            new() { Column = "Company", Field = field, LookupBy = lookupBy, LookupIgnoreCase = ignoreCase },
         ],
         KeyFields = ["extId_c"],
     };
@@ -88,6 +88,61 @@ public class ImportLookupTests(ImportFixture fixture) : IClassFixture<ImportFixt
         Assert.Equal((2L, "Company", "Acme", "ambiguous_lookup"), (error.Line, error.Column, error.Value, error.Rule));
         Assert.Contains("ambiguous: 2 account records have name 'Acme'", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, await CountAsync(crm, "contact"));
+    }
+
+    [Fact]
+    public async Task ImportTextAsync_LookupIgnoreCase_LinksNamesWrittenInAnotherCase()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+        var acme = await AccountAsync(crm, "Acme Corp", null);
+        var globex = await AccountAsync(crm, "Globex", null);
+
+        var report = await crm.ImportCsvAsync("External ID,Last Name,Company\nC1,Lovelace,ACME CORP\nC2,Turing,acme corp\nC3,Hopper,Globex\n", Contacts("name", ignoreCase: true));
+
+        Assert.True(report.Succeeded, string.Join("\n", report.Errors));
+        Assert.Equal(acme.Id, (await ByExtIdAsync(crm, "C1"))!["accountId"]);
+        Assert.Equal(acme.Id, (await ByExtIdAsync(crm, "C2"))!["accountId"]);
+        Assert.Equal(globex.Id, (await ByExtIdAsync(crm, "C3"))!["accountId"]);
+    }
+
+    [Fact]
+    public async Task ImportTextAsync_WithoutLookupIgnoreCase_AnotherCaseIsNotFound()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+        await AccountAsync(crm, "Acme Corp", null);
+
+        var report = await crm.ImportCsvAsync("External ID,Last Name,Company\nC1,Lovelace,ACME CORP\n", Contacts("name"));
+
+        Assert.Equal("not_found", Assert.Single(report.Errors).Rule);
+    }
+
+    [Fact]
+    public async Task ImportTextAsync_LookupIgnoreCase_ExactCaseWins_CaseVariantsOnlyAreAmbiguous()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+        var upper = await AccountAsync(crm, "ACME", null);
+        await AccountAsync(crm, "Acme", null);
+
+        var report = await crm.ImportCsvAsync("External ID,Last Name,Company\nC1,Lovelace,ACME\nC2,Turing,acme\nC3,Hopper,Initech\n", Contacts("name", ignoreCase: true));
+
+        Assert.Equal((1L, 2L), (report.Created, report.Failed));
+        Assert.Equal(upper.Id, (await ByExtIdAsync(crm, "C1"))!["accountId"]);
+        var ambiguous = report.Errors.Single(e => e.Line == 3);
+        Assert.Equal("ambiguous_lookup", ambiguous.Rule);
+        Assert.Contains("2 account records have name 'acme' ignoring case", ambiguous.Message, StringComparison.Ordinal);
+        var missing = report.Errors.Single(e => e.Line == 4);
+        Assert.Equal("not_found", missing.Rule);
+        Assert.Contains("no account has name 'Initech' (ignoring case)", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImportTextAsync_LookupIgnoreCaseWithoutLookupBy_ThrowsMappingError()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+
+        var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.ImportCsvAsync("External ID,Last Name,Company\nC1,Lovelace,x\n", Contacts(lookupBy: null, ignoreCase: true)));
+
+        Assert.Contains("lookupIgnoreCase needs lookupBy", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
     }
 
     [Fact]

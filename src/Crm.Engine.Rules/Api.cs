@@ -21,6 +21,7 @@ public sealed class Activation : IMatch
     private Extra? _extra;
     private byte _flags;
     private byte _trigger = (byte)ActionTrigger.Activated;
+    private byte _match = (byte)MatchTrigger.Created;
 
     internal Activation(Rete.CompiledBranch branch, Rete.Token token)
         : this(branch, token, null)
@@ -43,13 +44,16 @@ public sealed class Activation : IMatch
     public IReadOnlyList<IFactMatch> Facts => (_extra ??= new()).Facts ??= Rete.Session.Matches(Branch, Token);
 
     /// <inheritdoc />
-    public MatchTrigger Trigger => (ActionTrigger)_trigger switch
+    /// <remarks>
+    /// Set before the agenda events are raised, as in NRules: a new match is <c>Created</c>; an update makes a match
+    /// that has fired <c>Updated</c> (one that has not stays <c>Created</c>); a removal makes it <c>Removed</c> (or
+    /// <c>None</c> if it never fired).
+    /// </remarks>
+    public MatchTrigger Trigger
     {
-        ActionTrigger.Activated => MatchTrigger.Created,
-        ActionTrigger.Reactivated => MatchTrigger.Updated,
-        ActionTrigger.Deactivated => MatchTrigger.Removed,
-        _ => MatchTrigger.None,
-    };
+        get => (MatchTrigger)_match;
+        internal set => _match = (byte)value;
+    }
 
     /// <summary>Which of the rule's actions the firing runs: those for a new, an updated or a removed match.</summary>
     internal ActionTrigger ActionTrigger

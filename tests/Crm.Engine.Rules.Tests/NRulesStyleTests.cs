@@ -93,15 +93,15 @@ public class NRulesStyleTests
     }
 
     [Fact]
-    public void DerivedRuleClass_InheritsThePriority_NotTheTagsDescriptionOrRepeatability()
+    public void DerivedRuleClass_InheritsThePriorityAndTags_NotTheDescriptionOrRepeatability()
     {
         var metadata = new RuleMetadata(typeof(DerivedOrderRule));
 
         Assert.Equal(5, metadata.Priority);
-        Assert.Empty(metadata.Tags);
+        Assert.Equal(["base"], metadata.Tags);
         Assert.Equal(string.Empty, metadata.Description);
         Assert.Equal(RuleRepeatability.Repeatable, metadata.Repeatability);
-        Assert.Equal(["base"], new RuleMetadata(typeof(BaseOrderRule)).Tags);
+        Assert.Equal(RuleRepeatability.NonRepeatable, new RuleMetadata(typeof(BaseOrderRule)).Repeatability);
     }
 
     [Fact]

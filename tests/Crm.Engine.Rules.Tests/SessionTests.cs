@@ -429,10 +429,10 @@ public class SessionTests
     }
 
     [Fact]
-    public void ActionInterceptor_SeesWhyEachActionRuns()
+    public void ActionInterceptor_SeesEachActionsDeclaredTrigger_AndTheMatchTriggerOfTheFiring()
     {
         var session = Harness.Session(typeof(UndoRule));
-        var seen = new List<ActionTrigger>();
+        var seen = new List<string>();
         session.ActionInterceptor = new RecordingInterceptor(seen);
         var ann = new Customer("Ann") { IsPreferred = true };
         session.Insert(ann);
@@ -442,19 +442,40 @@ public class SessionTests
         session.Update(ann);
         session.Fire();
 
-        Assert.Equal([ActionTrigger.Activated, ActionTrigger.Deactivated], seen.Distinct());
+        Assert.Equal(["Created: Activated, Reactivated", "Removed: Deactivated"], seen);
     }
 
-    private sealed class RecordingInterceptor(List<ActionTrigger> seen) : IActionInterceptor
+    private sealed class RecordingInterceptor(List<string> seen) : IActionInterceptor
     {
         public void Intercept(IContext context, IEnumerable<IActionInvocation> actions)
         {
             foreach (var action in actions)
             {
-                seen.Add(action.Trigger);
+                seen.Add($"{context.Match.Trigger}: {action.Trigger}");
                 action.Invoke();
             }
         }
+    }
+
+    [Fact]
+    public void AgendaEvents_ShowTheMatchTrigger_SetBeforeTheEvent()
+    {
+        var session = Harness.Session(typeof(PreferredCustomerRule));
+        var log = new List<string>();
+        session.Events.ActivationCreatedEvent += (_, e) => log.Add($"created {e.Match.Trigger}");
+        session.Events.ActivationUpdatedEvent += (_, e) => log.Add($"updated {e.Match.Trigger}");
+        session.Events.ActivationDeletedEvent += (_, e) => log.Add($"deleted {e.Match.Trigger}");
+        var ann = new Customer("Ann") { IsPreferred = true };
+        var bob = new Customer("Bob") { IsPreferred = true };
+        session.InsertAll([ann, bob]);
+        session.Update(bob);
+        session.Retract(bob);
+        session.Fire();
+
+        session.Update(ann);
+        session.Retract(ann);
+
+        Assert.Equal(["created Created", "created Created", "updated Created", "deleted None", "updated Updated", "deleted Removed"], log);
     }
 
     [Fact]

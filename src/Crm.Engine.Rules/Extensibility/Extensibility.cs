@@ -39,7 +39,10 @@ public interface IActionInvocation
     /// <summary>The action's model element.</summary>
     ActionElement Action { get; }
 
-    /// <summary>Why the action runs now: a new match (<c>Activated</c>), an updated one (<c>Reactivated</c>) or one that stopped holding (<c>Deactivated</c>).</summary>
+    /// <summary>
+    /// When the action runs, as declared (as in NRules): <c>Activated | Reactivated</c> for <c>Do</c>, <c>Deactivated</c>
+    /// for <c>Undo</c>, the given triggers for <c>Action</c>. Why the rule fires now is the context's <c>Match.Trigger</c>.
+    /// </summary>
     ActionTrigger Trigger { get; }
 
     /// <summary>Runs the action.</summary>

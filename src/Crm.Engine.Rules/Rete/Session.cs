@@ -585,6 +585,7 @@ internal sealed class Session : ISession, IAgenda
 
     public void OnActivationUpdated(Activation activation)
     {
+        activation.Trigger = activation.HasFired ? MatchTrigger.Updated : MatchTrigger.Created;
         Raise.ActivationUpdated(this, activation);
         if (activation.HasFired)
         {
@@ -609,6 +610,7 @@ internal sealed class Session : ISession, IAgenda
             activation.IsQueued = false;
         }
 
+        activation.Trigger = activation.HasFired ? MatchTrigger.Removed : MatchTrigger.None;
         Raise.ActivationDeleted(this, activation);
         if (activation.HasFired && (activation.Branch.Rule.Triggers & ActionTrigger.Deactivated) != 0)
         {
@@ -1044,7 +1046,7 @@ internal sealed class ActionInvocation(Session session, ActionContext context, A
 
     public ActionElement Action => action.Element;
 
-    public ActionTrigger Trigger => activation.ActionTrigger;
+    public ActionTrigger Trigger => action.Element.ActionTrigger;
 
     private object?[] Args => _args ??= session.ActionArguments(context, activation, action);
 

@@ -29,9 +29,9 @@ public sealed class PriorityAttribute(int value) : Attribute
     public int Value { get; } = value;
 }
 
-/// <summary>Adds a tag to a rule (repeatable). Like the name, description and repeatability, tags are not inherited by derived rule classes; the priority is (as in NRules).</summary>
+/// <summary>Adds a tag to a rule (repeatable). Tags and the priority are inherited by derived rule classes; the name, description and repeatability are not (as in NRules).</summary>
 /// <param name="value">The tag.</param>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = true)]
 public sealed class TagAttribute(string value) : Attribute
 {
     /// <summary>The tag.</summary>

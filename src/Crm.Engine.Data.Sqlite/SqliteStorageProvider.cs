@@ -93,6 +93,11 @@ internal sealed class SqliteDialect : ISqlDialect
 
     public string LikeInsensitive(string expression, string parameter) => $"{expression} LIKE {parameter} ESCAPE '\\'";
 
+    // SQLite's built-in lower() folds ASCII letters only, as its LIKE does.
+    public string CaseFold(string expression) => $"lower({expression})";
+
+    public bool FoldsAsciiOnly => true;
+
     // The id ends the key: every query orders by it last, so an equality filter on the field reads rows in page order
     // from this index instead of SQLite preferring ix_records_type to avoid the sort.
     public string CreateJsonFieldIndex(string indexName, string field) =>

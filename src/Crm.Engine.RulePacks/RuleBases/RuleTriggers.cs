@@ -40,6 +40,11 @@ internal sealed partial class RuleTriggers(RuleBaseRegistry ruleBases, ICrmEngin
     public async Task HandleAsync(DeadlineReached domainEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domainEvent);
+        if (await ruleBases.RunnableAsync(domainEvent.TenantId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return; // no rules: the timer's record is not even read
+        }
+
         CrmRecord? record = null;
         if (domainEvent.RecordId is { } id && domainEvent.Payload.TryGetValue(EntityTypeKey, out var entityType) && entityType is not null)
         {

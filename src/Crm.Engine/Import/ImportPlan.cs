@@ -246,7 +246,7 @@ internal sealed class ImportPlan
 
                 if (map.LookupIgnoreCase && by.Field.Type is not (FieldType.Text or FieldType.Email or FieldType.Phone or FieldType.Choice))
                 {
-                    Fail(where + ".lookupIgnoreCase", map.LookupBy, $"{by.Target.ApiName}.{by.Field.ApiName} is a {by.Field.Type} field: lookupIgnoreCase applies to text values only.");
+                    Fail(where + ".lookupIgnoreCase", true, $"{by.Target.ApiName}.{by.Field.ApiName} (lookupBy of {entity.ApiName}.{field.ApiName}) is a {by.Field.Type} field: lookupIgnoreCase applies to text values only.");
                     continue;
                 }
 
@@ -255,7 +255,7 @@ internal sealed class ImportPlan
             }
             else if (map.LookupIgnoreCase)
             {
-                Fail(where + ".lookupIgnoreCase", map.Field, "lookupIgnoreCase needs lookupBy: it says how the column's values are matched against a field of the look-up's target.");
+                Fail(where + ".lookupIgnoreCase", true, $"lookupIgnoreCase needs lookupBy (column '{map.Column}', field {entity.ApiName}.{field.ApiName}): it says how the column's values are matched against a field of the look-up's target.");
                 continue;
             }
 

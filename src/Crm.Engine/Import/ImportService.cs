@@ -63,7 +63,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
         }
 
         var plan = ImportPlan.Build(mapping, entity, header.Fields, timeZone, type => metadata.FindFields(type) is null ? null : metadata.GetEntity(type));
-        var run = new Run(records, plan, mapping, options, reader.Delimiter, importCaller.SourceName!);
+        var run = new Run(records, plan, mapping, options, reader.Delimiter, importCaller.SourceName!, runtime.Storage.Dialect.FoldsAsciiOnly);
         foreach (var warning in plan.Warnings)
         {
             run.Warn(null, null, warning);
@@ -159,7 +159,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
     }
 
     /// <summary>One import run: counters, report lists, the batch, the rejects.</summary>
-    private sealed class Run(RecordService records, ImportPlan plan, ImportMapping mapping, ImportOptions options, char delimiter, string sourceName)
+    private sealed class Run(RecordService records, ImportPlan plan, ImportMapping mapping, ImportOptions options, char delimiter, string sourceName, bool foldsAsciiOnly)
     {
         private readonly List<ImportRowError> _errors = [];
         private readonly List<ImportWarning> _warnings = [];
@@ -622,7 +622,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             {
                 var field = lookup.Field.ApiName;
                 var byField = lookup.By.ApiName;
-                var index = found[field] = new ParentIndex(lookup.IgnoreCase);
+                var index = found[field] = new ParentIndex(lookup.IgnoreCase, foldsAsciiOnly);
                 var distinct = new HashSet<object>();
                 foreach (var row in rows)
                 {
@@ -830,9 +830,10 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
 
     /// <summary>
     /// The parents of one look-up found for a batch: ids by the exact key text and, when matching ignores case, by the
-    /// text with its ASCII letters lowered. An exact match wins; otherwise the case-insensitive one.
+    /// text folded as the storage's query folds it (<see cref="Storage.ISqlDialect.CaseFold"/>). An exact match wins; otherwise
+    /// the case-insensitive one.
     /// </summary>
-    private sealed class ParentIndex(bool ignoreCase)
+    private sealed class ParentIndex(bool ignoreCase, bool asciiOnly)
     {
         private readonly Dictionary<string, List<Guid>> _exact = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<Guid>>? _folded = ignoreCase ? new(StringComparer.Ordinal) : null;
@@ -842,13 +843,13 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             Append(_exact, key, id);
             if (_folded is not null)
             {
-                Append(_folded, AsciiLower(key), id);
+                Append(_folded, Fold(key), id);
             }
         }
 
         public (List<Guid>? Matches, bool IgnoringCase) Find(string key) =>
             _exact.TryGetValue(key, out var exact) ? (exact, false)
-            : _folded is not null && _folded.TryGetValue(AsciiLower(key), out var folded) ? (folded, true)
+            : _folded is not null && _folded.TryGetValue(Fold(key), out var folded) ? (folded, true)
             : (null, false);
 
         private static void Append(Dictionary<string, List<Guid>> map, string key, Guid id)
@@ -860,6 +861,8 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
 
             list.Add(id);
         }
+
+        private string Fold(string text) => asciiOnly ? AsciiLower(text) : text.ToLowerInvariant();
 
         // SQLite's lower() and LIKE fold ASCII letters only; so does this, so the index agrees with the query.
         private static string AsciiLower(string text) => string.Create(text.Length, text, static (span, source) =>

@@ -186,8 +186,8 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
                     return Fail(filter, "InIgnoreCase needs a text field and a list of texts.");
                 }
 
-                var lowered = texts.Cast<string>().Select(t => $"lower({Add(t)})").ToList();
-                return lowered.Count == 0 ? "1 = 0" : $"lower({expression}) IN ({string.Join(", ", lowered)})";
+                var folded = texts.Cast<string>().Select(t => dialect.CaseFold(Add(t))).ToList();
+                return folded.Count == 0 ? "1 = 0" : $"{dialect.CaseFold(expression)} IN ({string.Join(", ", folded)})";
             }
 
             case FilterOperator.In:

@@ -65,6 +65,18 @@ public interface ISqlDialect
     /// <returns>The SQL predicate.</returns>
     string LikeInsensitive(string expression, string parameter);
 
+    /// <summary>
+    /// An expression folding the case of a text the way <see cref="LikeInsensitive"/> compares it, so that
+    /// <c>Fold(a) = Fold(b)</c> matches what LIKE would (SQLite: <c>lower()</c>, ASCII letters only). Code that indexes
+    /// results by folded text in memory must fold the same way (<see cref="FoldsAsciiOnly"/>).
+    /// </summary>
+    /// <param name="expression">The text expression or parameter.</param>
+    /// <returns>The SQL expression.</returns>
+    string CaseFold(string expression);
+
+    /// <summary>Whether <see cref="CaseFold"/> folds ASCII letters only (SQLite) rather than all letters.</summary>
+    bool FoldsAsciiOnly { get; }
+
     /// <summary>The statement that creates an index on a JSON field of the records table, if it does not exist.</summary>
     /// <param name="indexName">The index name (an identifier built from validated API names).</param>
     /// <param name="field">The field's API name.</param>

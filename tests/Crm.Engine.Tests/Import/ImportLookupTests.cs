@@ -1,6 +1,7 @@
 using Crm.Engine.Abstractions;
 using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Import;
+using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Security;
@@ -142,7 +143,22 @@ public class ImportLookupTests(ImportFixture fixture) : IClassFixture<ImportFixt
 
         var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.ImportCsvAsync("External ID,Last Name,Company\nC1,Lovelace,x\n", Contacts(lookupBy: null, ignoreCase: true)));
 
-        Assert.Contains("lookupIgnoreCase needs lookupBy", Assert.Single(ex.Errors).Message, StringComparison.Ordinal);
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal(("columns[1].lookupIgnoreCase", true), (error.Field, error.Value));
+        Assert.Contains("lookupIgnoreCase needs lookupBy (column 'Company', field contact.accountId)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImportTextAsync_LookupIgnoreCaseOnANumberField_ThrowsMappingErrorNamingIt()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+        await crm.Metadata.AddCustomFieldAsync("account", new FieldDefinition { ApiName = "code_c", Type = FieldType.Number, Indexed = true });
+
+        var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.ImportCsvAsync("External ID,Last Name,Company\nC1,Lovelace,7\n", Contacts("code_c", ignoreCase: true)));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal(("columns[1].lookupIgnoreCase", true), (error.Field, error.Value));
+        Assert.Contains("account.code_c (lookupBy of contact.accountId) is a Number field: lookupIgnoreCase applies to text values only", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -168,6 +168,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
 
         // One id source for the whole import: the ids of the new records increase from batch to batch.
         private readonly BatchIds _ids = records.NewBatchIds();
+        private readonly bool[] _emailKey = [.. plan.Keys.Select(k => plan.Entity.FindField(k.Field)?.Type == FieldType.Email)];
 
         // Keys seen in the file, with their first line: only kept when duplicates are rejected or the first wins.
         private readonly Dictionary<string, long>? _seenKeys = plan.Keys.Count > 0 && mapping.DuplicateKeys != DuplicateKeyHandling.LastWins ? new(StringComparer.Ordinal) : null;
@@ -354,7 +355,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                         break;
                     }
 
-                    parts[k] = KeyText(part);
+                    parts[k] = KeyPart(k, part);
                 }
 
                 key = parts is null ? null : string.Join('\u001f', parts);
@@ -699,6 +700,10 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             }
         }
 
+        /// <summary>One part of a row's or a record's key: its key text; an e-mail address ignores case (Ann@X.com = ann@x.com).</summary>
+        private string KeyPart(int index, object value) =>
+            _emailKey[index] ? CaseFold(KeyText(value), foldsAsciiOnly) : KeyText(value);
+
         /// <summary>A value in the form the engine stores it (so keys and look-up values compare as stored values do).</summary>
         private static object Canonical(string entityType, FieldDefinition definition, object value) =>
             Metadata.FieldRules.TryCoerce(entityType, definition, value, out var canonical) is null && canonical is not null ? canonical : value;
@@ -722,7 +727,9 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                 }
 
                 any |= distinct.Count > 0;
-                query = query.Where(field, FilterOperator.In, distinct.ToList());
+                query = definition.Type == FieldType.Email
+                    ? query.Where(field, FilterOperator.InIgnoreCase, distinct.Select(KeyText).ToList())
+                    : query.Where(field, FilterOperator.In, distinct.ToList());
             }
 
             if (!any)
@@ -746,7 +753,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                             break;
                         }
 
-                        parts[k] = KeyText(part);
+                        parts[k] = KeyPart(k, part);
                     }
 
                     if (!complete)
@@ -862,16 +869,20 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             list.Add(id);
         }
 
-        private string Fold(string text) => asciiOnly ? AsciiLower(text) : text.ToLowerInvariant();
-
-        // SQLite's lower() and LIKE fold ASCII letters only; so does this, so the index agrees with the query.
-        private static string AsciiLower(string text) => string.Create(text.Length, text, static (span, source) =>
-        {
-            for (var i = 0; i < span.Length; i++)
-            {
-                var c = source[i];
-                span[i] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
-            }
-        });
+        private string Fold(string text) => CaseFold(text, asciiOnly);
     }
+
+    /// <summary>
+    /// Folds the case of a text as the storage's queries do (<see cref="Storage.ISqlDialect.CaseFold"/>): SQLite's lower()
+    /// and LIKE fold ASCII letters only, so with <paramref name="asciiOnly"/> this does too and in-memory keys agree with
+    /// the query.
+    /// </summary>
+    private static string CaseFold(string text, bool asciiOnly) => !asciiOnly ? text.ToLowerInvariant() : string.Create(text.Length, text, static (span, source) =>
+    {
+        for (var i = 0; i < span.Length; i++)
+        {
+            var c = source[i];
+            span[i] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+        }
+    });
 }

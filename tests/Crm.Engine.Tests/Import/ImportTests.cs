@@ -216,6 +216,33 @@ public class ImportTests(ImportFixture fixture) : IClassFixture<ImportFixture>
     }
 
     [Fact]
+    public async Task ImportTextAsync_UpsertKeyedByEmail_MatchesTheAddressWhateverItsCase()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+        await crm.ImportCsvAsync($"{Header}\nC1,Ada,Lovelace,ada@example.com,,,,\n", Contacts());
+        var byEmail = Contacts(ImportMode.Upsert) with { KeyFields = ["email"] };
+
+        var report = await crm.ImportCsvAsync($"{Header}\nC1,Ada,King,Ada@Example.COM,,,,\nC2,Alan,Turing,alan@example.com,,,,\n", byEmail);
+
+        Assert.Equal((1L, 1L, 0L), (report.Created, report.Updated, report.Failed));
+        var ada = await ByExtIdAsync(crm, "C1");
+        Assert.Equal(("King", "Ada@Example.COM"), (ada!["lastName"], ada["email"]));
+        Assert.Equal(2, await CountAsync(crm, "contact"));
+    }
+
+    [Fact]
+    public async Task ImportTextAsync_EmailKeyTwiceInTheFileInAnotherCase_IsADuplicateKey()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+        var byEmail = Contacts(ImportMode.Upsert) with { KeyFields = ["email"] };
+
+        var report = await crm.ImportCsvAsync($"{Header}\nC1,Ada,Lovelace,ada@example.com,,,,\nC2,Ada,Lovelace,ADA@example.com,,,,\n", byEmail);
+
+        Assert.Equal((1L, 1L), (report.Created, report.Failed));
+        Assert.Equal("duplicate_key", Assert.Single(report.Errors).Rule);
+    }
+
+    [Fact]
     public async Task ImportTextAsync_BlankCellOnUpdate_KeepsStoredValueUnlessConfigured()
     {
         var crm = await fixture.NewContactTenantAsync();

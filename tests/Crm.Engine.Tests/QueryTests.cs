@@ -137,6 +137,20 @@ public class QueryTests(QueryFixture fixture) : IClassFixture<QueryFixture>
         Assert.Equal(fixture.Accounts["D"].Id, Assert.Single(both.Records).Id);
     }
 
+    [Fact]
+    public async Task QueryAsync_InIgnoreCaseOnEmailFields_FindsAddressesWhateverTheirCase_FieldByField()
+    {
+        var crm = await fixture.NewTenantAsync("mailquery");
+        var ann = await crm.Records.CreateAsync("contact", V(("lastName", "Ann"), ("email", "Ann@Example.com")));
+        var jo = await crm.Records.CreateAsync("contact", V(("lastName", "Jo"), ("email2", "JÖ@example.com")));
+
+        var byEmail = await crm.Records.QueryAsync(RecordQuery.For("contact").Where("email", FilterOperator.InIgnoreCase, new List<string> { " ann@EXAMPLE.com", "jö@example.com" }));
+        var byEmail2 = await crm.Records.QueryAsync(RecordQuery.For("contact").Where("email2", FilterOperator.InIgnoreCase, new List<string> { "jö@example.com" }));
+
+        Assert.Equal([ann.Id], byEmail.Records.Select(r => r.Id));
+        Assert.Equal([jo.Id], byEmail2.Records.Select(r => r.Id));
+    }
+
     public static TheoryData<string, FilterOperator, object?, string> BadFilters => new()
     {
         { "score_c", FilterOperator.Contains, "1", "filter" },

@@ -623,7 +623,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             {
                 var field = lookup.Field.ApiName;
                 var byField = lookup.By.ApiName;
-                var index = found[field] = new ParentIndex(lookup.IgnoreCase, foldsAsciiOnly);
+                var index = found[field] = new ParentIndex(lookup.IgnoreCase ? FoldFor(lookup.By) : null);
                 var distinct = new HashSet<object>();
                 foreach (var row in rows)
                 {
@@ -702,7 +702,10 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
 
         /// <summary>One part of a row's or a record's key: its key text; an e-mail address ignores case (Ann@X.com = ann@x.com).</summary>
         private string KeyPart(int index, object value) =>
-            _emailKey[index] ? CaseFold(KeyText(value), foldsAsciiOnly) : KeyText(value);
+            _emailKey[index] ? EmailFold(KeyText(value)) : KeyText(value);
+
+        /// <summary>How matching ignores case for values of <paramref name="field"/>: e-mail addresses as their look-up keys are stored, other text as the storage's queries fold it.</summary>
+        private Func<string, string> FoldFor(TenantField field) => field.Type == FieldType.Email ? EmailFold : text => CaseFold(text, foldsAsciiOnly);
 
         /// <summary>A value in the form the engine stores it (so keys and look-up values compare as stored values do).</summary>
         private static object Canonical(string entityType, FieldDefinition definition, object value) =>
@@ -840,23 +843,23 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
     /// text folded as the storage's query folds it (<see cref="Storage.ISqlDialect.CaseFold"/>). An exact match wins; otherwise
     /// the case-insensitive one.
     /// </summary>
-    private sealed class ParentIndex(bool ignoreCase, bool asciiOnly)
+    private sealed class ParentIndex(Func<string, string>? fold)
     {
         private readonly Dictionary<string, List<Guid>> _exact = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, List<Guid>>? _folded = ignoreCase ? new(StringComparer.Ordinal) : null;
+        private readonly Dictionary<string, List<Guid>>? _folded = fold is null ? null : new(StringComparer.Ordinal);
 
         public void Add(string key, Guid id)
         {
             Append(_exact, key, id);
             if (_folded is not null)
             {
-                Append(_folded, Fold(key), id);
+                Append(_folded, fold!(key), id);
             }
         }
 
         public (List<Guid>? Matches, bool IgnoringCase) Find(string key) =>
             _exact.TryGetValue(key, out var exact) ? (exact, false)
-            : _folded is not null && _folded.TryGetValue(Fold(key), out var folded) ? (folded, true)
+            : _folded is not null && _folded.TryGetValue(fold!(key), out var folded) ? (folded, true)
             : (null, false);
 
         private static void Append(Dictionary<string, List<Guid>> map, string key, Guid id)
@@ -869,8 +872,10 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             list.Add(id);
         }
 
-        private string Fold(string text) => CaseFold(text, asciiOnly);
     }
+
+    /// <summary>An e-mail address folded as its look-up key is stored (<c>record_keys</c>), which queries ignoring case use.</summary>
+    private static string EmailFold(string text) => Records.LookupKeys.Key(FieldType.Email, text) ?? text;
 
     /// <summary>
     /// Folds the case of a text as the storage's queries do (<see cref="Storage.ISqlDialect.CaseFold"/>): SQLite's lower()

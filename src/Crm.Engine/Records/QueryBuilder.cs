@@ -186,6 +186,14 @@ internal sealed class QueryBuilder(ISqlDialect dialect, TenantMetadata metadata,
                     return Fail(filter, "InIgnoreCase needs a text field and a list of texts.");
                 }
 
+                if (type == FieldType.Email)
+                {
+                    // E-mail values are indexed in record_keys, lowered (LookupKeys): an indexed look-up, whole-Unicode folding.
+                    var keys = texts.Cast<string>().Select(t => LookupKeys.Key(FieldType.Email, t)).OfType<string>().Distinct(StringComparer.Ordinal).Select(Add).ToList();
+                    return keys.Count == 0 ? "1 = 0"
+                        : $"id IN (SELECT k.record_id FROM record_keys k WHERE k.tenant_id = {Add(metadata.TenantId)} AND k.kind = {Add(LookupKeys.EmailKind)} AND k.field = {Add(filter.Field)} AND k.key IN ({string.Join(", ", keys)}))";
+                }
+
                 var folded = texts.Cast<string>().Select(t => dialect.CaseFold(Add(t))).ToList();
                 return folded.Count == 0 ? "1 = 0" : $"{dialect.CaseFold(expression)} IN ({string.Join(", ", folded)})";
             }

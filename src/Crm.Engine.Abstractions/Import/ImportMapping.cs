@@ -136,9 +136,9 @@ public sealed record ColumnMapping
 
     /// <summary>
     /// With <see cref="LookupBy"/> on a text field: match the column's values ignoring case (<c>ACME corp</c> finds the
-    /// account named <c>Acme Corp</c>; ASCII letters on SQLite). A value whose case matches exactly one record still
-    /// takes that record; several records that differ only in case make the value ambiguous. Default
-    /// <see langword="false"/>: exact match.
+    /// account named <c>Acme Corp</c>; ASCII letters on SQLite, every letter for e-mail fields). A value whose case
+    /// matches exactly one record still takes that record; several records that differ only in case make the value
+    /// ambiguous. Default <see langword="false"/>: exact match.
     /// </summary>
     public bool LookupIgnoreCase { get; init; }
 }

@@ -37,9 +37,10 @@ public enum FilterOperator
     IsNotNull = 10,
 
     /// <summary>
-    /// Text equal to one of the values (a collection of texts) ignoring case. On e-mail fields it uses the engine's
-    /// e-mail index and folds every letter; on other text it folds as <see cref="Contains"/> does (ASCII letters on
-    /// SQLite) and is not served by a field's index (each query reads every record of the entity type).
+    /// Text equal to one of the values (a collection of texts) ignoring case. On e-mail fields it compares addresses
+    /// as the engine's e-mail index holds them (trimmed, every letter folded) and uses that index; on other text it
+    /// compares the values as given, folding as <see cref="Contains"/> does (ASCII letters on SQLite), and is not
+    /// served by a field's index (each query reads every record of the entity type).
     /// </summary>
     InIgnoreCase = 11,
 }

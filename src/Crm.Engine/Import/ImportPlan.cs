@@ -157,7 +157,7 @@ internal sealed class ImportPlan
         }
 
         // A look-up imported by a field of its target: the field must exist there and identify a record by a plain value.
-        (TenantEntity Target, TenantField Field)? FindLookupBy(string where, TenantField field, string name)
+        (TenantEntity Target, TenantField Field)? FindLookupBy(string where, TenantField field, string name, bool ignoreCase)
         {
             if (field.Type != FieldType.Lookup)
             {
@@ -185,7 +185,7 @@ internal sealed class ImportPlan
                 return null;
             }
 
-            if (!by.Definition.Indexed)
+            if (!by.Definition.Indexed && !(ignoreCase && by.Type == FieldType.Email))
             {
                 plan.Warnings.Add($"{target.ApiName}.{by.ApiName} (lookupBy of {entity.ApiName}.{field.ApiName}) is not indexed: finding {target.ApiName} records by it scans every {target.ApiName} record once per batch. Mark it indexed for large imports.");
             }
@@ -239,7 +239,7 @@ internal sealed class ImportPlan
             TenantField? lookupBy = null;
             if (map.LookupBy is not null)
             {
-                if (FindLookupBy(where + ".lookupBy", field, map.LookupBy) is not { } by)
+                if (FindLookupBy(where + ".lookupBy", field, map.LookupBy, map.LookupIgnoreCase) is not { } by)
                 {
                     continue;
                 }
@@ -248,6 +248,11 @@ internal sealed class ImportPlan
                 {
                     Fail(where + ".lookupIgnoreCase", true, $"{by.Target.ApiName}.{by.Field.ApiName} (lookupBy of {entity.ApiName}.{field.ApiName}) is a {by.Field.Type} field: lookupIgnoreCase applies to text values only.");
                     continue;
+                }
+
+                if (map.LookupIgnoreCase && by.Field.Type != FieldType.Email)
+                {
+                    plan.Warnings.Add($"{by.Target.ApiName}.{by.Field.ApiName} (lookupBy of {entity.ApiName}.{field.ApiName}) is matched ignoring case: each batch reads every {by.Target.ApiName} record once (an index does not serve it). Leave lookupIgnoreCase off for large files whose values are spelled consistently.");
                 }
 
                 lookupBy = by.Field;
@@ -341,7 +346,7 @@ internal sealed class ImportPlan
             else
             {
                 plan.Keys.Add((field.ApiName, column));
-                if (!field.Definition.Indexed)
+                if (!field.Definition.Indexed && field.Type != FieldType.Email)
                 {
                     plan.Warnings.Add($"key field {entity.ApiName}.{key} is not indexed: finding existing records by it scans every {entity.ApiName} record once per batch. Mark it indexed for large imports.");
                 }

@@ -496,7 +496,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
                         Link(row, parents);
                     }
 
-                    var matches = row.Key is { } key && existing!.TryGetValue(key, out var found) ? found : null;
+                    var matches = row.Key is { } key && existing!.TryGetValue(key, out var found) ? ExactFirst(row, found) : null;
                     if (matches is { Count: > 1 })
                     {
                         throw new CrmValidationException(new CrmValidationError(plan.Entity.ApiName, plan.Keys[0].Field, null, "ambiguous_key",
@@ -698,6 +698,21 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             {
                 throw new CrmValidationException(errors);
             }
+        }
+
+        /// <summary>
+        /// The records a row's key found: when e-mail parts matched several records ignoring case, the one spelled
+        /// exactly as the row wins (ada@x.com and ADA@x.com both stored: the row ada@x.com updates the first).
+        /// </summary>
+        private List<CrmRecord> ExactFirst(PendingRow row, List<CrmRecord> found)
+        {
+            if (found.Count < 2 || !_emailKey.Contains(true))
+            {
+                return found;
+            }
+
+            var exact = found.FindAll(r => plan.Keys.All(k => r[k.Field] is { } stored && row.Values[k.Field] is { } given && KeyText(stored) == KeyText(given)));
+            return exact.Count == 1 ? exact : found;
         }
 
         /// <summary>One part of a row's or a record's key: its key text; an e-mail address ignores case (Ann@X.com = ann@x.com).</summary>

@@ -104,6 +104,7 @@ public class ImportLookupTests(ImportFixture fixture) : IClassFixture<ImportFixt
         Assert.Equal(acme.Id, (await ByExtIdAsync(crm, "C1"))!["accountId"]);
         Assert.Equal(acme.Id, (await ByExtIdAsync(crm, "C2"))!["accountId"]);
         Assert.Equal(globex.Id, (await ByExtIdAsync(crm, "C3"))!["accountId"]);
+        Assert.Contains(report.Warnings, w => w.Message.Contains("account.name (lookupBy of contact.accountId) is matched ignoring case: each batch reads every account record once", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -231,6 +231,23 @@ public class ImportTests(ImportFixture fixture) : IClassFixture<ImportFixture>
     }
 
     [Fact]
+    public async Task ImportTextAsync_EmailKeyMatchingStoredCaseVariants_TheExactSpellingWins_NoIndexWarning()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+        var lower = await crm.Records.CreateAsync("contact", V(("lastName", "Lovelace"), ("email", "ada@example.com")));
+        await crm.Records.CreateAsync("contact", V(("lastName", "Byron"), ("email", "ADA@example.com")));
+        var byEmail = Contacts(ImportMode.Upsert) with { KeyFields = ["email"] };
+
+        var exact = await crm.ImportCsvAsync($"{Header}\nC1,Ada,King,ada@example.com,,,,\n", byEmail);
+        var neither = await crm.ImportCsvAsync($"{Header}\nC2,Ada,Other,Ada@Example.com,,,,\n", byEmail);
+
+        Assert.Equal((1L, 0L), (exact.Updated, exact.Failed));
+        Assert.Equal("King", (await crm.Records.GetAsync("contact", lower.Id))!["lastName"]);
+        Assert.DoesNotContain(exact.Warnings, w => w.Message.Contains("not indexed", StringComparison.Ordinal));
+        Assert.Equal(("ambiguous_key", 1L), (Assert.Single(neither.Errors).Rule, neither.Failed));
+    }
+
+    [Fact]
     public async Task ImportTextAsync_EmailKeyTwiceInTheFileInAnotherCase_IsADuplicateKey()
     {
         var crm = await fixture.NewContactTenantAsync();

@@ -614,7 +614,7 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
         /// batch's values, by the value's key text (one query per look-up, as the caller: records the caller cannot read
         /// are not found). Values compare as keys do (<see cref="Canonical"/>, <see cref="KeyText"/>); with
         /// <see cref="ColumnMapping.LookupIgnoreCase"/> the query ignores case and the ids are also indexed by the
-        /// text with its ASCII letters lowered, as SQLite compares them.
+        /// text folded as the query folds it (<see cref="FoldFor"/>).
         /// </summary>
         private async Task<Dictionary<string, ParentIndex>> FindParentsAsync(RecordService.BulkSession session, List<PendingRow> rows, CancellationToken cancellationToken)
         {

@@ -40,7 +40,7 @@ internal sealed partial class RuleTriggers(RuleBaseRegistry ruleBases, ICrmEngin
     public async Task HandleAsync(DeadlineReached domainEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domainEvent);
-        if (await ruleBases.RunnableAsync(domainEvent.TenantId, cancellationToken).ConfigureAwait(false) is null)
+        if (await ruleBases.RunnableAsync(domainEvent.TenantId, cancellationToken).ConfigureAwait(false) is not { } ruleBase)
         {
             return; // no rules: the timer's record is not even read
         }
@@ -51,12 +51,13 @@ internal sealed partial class RuleTriggers(RuleBaseRegistry ruleBases, ICrmEngin
             record = await Tenant(domainEvent.TenantId).Records.GetAsync(entityType, id, cancellationToken).ConfigureAwait(false);
         }
 
-        await RunAsync(domainEvent.TenantId, record, domainEvent, cancellationToken).ConfigureAwait(false);
+        await RunAsync(domainEvent.TenantId, record, domainEvent, cancellationToken, ruleBase).ConfigureAwait(false);
     }
 
     // Facts: the deadline event (if any), the record — as its change when it was created or updated, so isNew, changed
-    // and previous know it — and the records its look-ups point to.
-    private async Task RunAsync(string tenantId, CrmRecord? record, object? trigger, CancellationToken cancellationToken)
+    // and previous know it — and the records its look-ups point to. A caller that already holds the current base
+    // (the timer handler, which checks before reading its record) passes it, so its version is queried once.
+    private async Task RunAsync(string tenantId, CrmRecord? record, object? trigger, CancellationToken cancellationToken, Compilation.RuleBase? current = null)
     {
         if (Depth.Value >= MaxDepth)
         {
@@ -65,7 +66,7 @@ internal sealed partial class RuleTriggers(RuleBaseRegistry ruleBases, ICrmEngin
         }
 
         // A tenant without rules: nothing can fire, so no facts are loaded and no session is made.
-        if (await ruleBases.RunnableAsync(tenantId, cancellationToken).ConfigureAwait(false) is not { } ruleBase)
+        if ((current ?? await ruleBases.RunnableAsync(tenantId, cancellationToken).ConfigureAwait(false)) is not { } ruleBase)
         {
             return;
         }

@@ -1,7 +1,6 @@
-using System.Globalization;
-using System.Text;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Work;
+using Crm.Engine.TestSupport;
 
 namespace Crm.Engine.RulePacks.Tests;
 
@@ -144,29 +143,11 @@ public sealed class EvaluationTests
     [Fact]
     public void ThousandRulePack_CompilesAndWorks()
     {
-        var text = new StringBuilder("schemaVersion: 1\nrules:\n");
-        for (var i = 0; i < 1000; i++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"""
-                  - name: Rule {i}
-                    priority: {i % 7}
-                    when:
-                      - match: case
-                        where: case.slaHours == {i} and case.category == 'complaint'
-                      - match: account
-                        where: account.id == case.accountId and account.loyaltyTier_c in ['gold', 'silver']
-                    then:
-                      - action: setField
-                        with: {"{"} record: case, field: priority, value: urgent {"}"}
-                      - action: log
-                        with: {"{"} message: '="rule {i} for " + case.subject' {"}"}
-
-                """);
-        }
+        var text = ThousandRulePack.Text(1000);
 
         var facts = new object[] { Account(), Case("general") };
         var matching = PackFixtures.Record("case", new Dictionary<string, object?> { ["subject"] = "s", ["category"] = "complaint", ["slaHours"] = 777m, ["accountId"] = AccountId });
-        var result = PackFixtures.Workbench().Test(text.ToString(), "big.yaml", [.. facts, matching]);
+        var result = PackFixtures.Workbench().Test(text, "big.yaml", [.. facts, matching]);
         Assert.Empty(result.Errors);
         var firing = Assert.Single(result.Evaluation!.Firings);
         Assert.Equal("Rule 777", firing.RuleName);

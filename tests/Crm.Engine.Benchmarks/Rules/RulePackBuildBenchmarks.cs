@@ -1,9 +1,8 @@
-using System.Globalization;
-using System.Text;
 using BenchmarkDotNet.Attributes;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.RulePacks.Actions;
 using Crm.Engine.RulePacks;
+using Crm.Engine.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Engine.Benchmarks.Rules;
@@ -64,31 +63,7 @@ public class RulePackBuildBenchmarks
     }
 
     // The pack of the RulePacks test ThousandRulePack_CompilesAndWorks; the round makes each cold text new.
-    internal static string Pack(int rules, int round)
-    {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"# round {round}\nschemaVersion: 1\nrules:\n");
-        for (var i = 0; i < rules; i++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"""
-                  - name: Rule {i}
-                    priority: {i % 7}
-                    when:
-                      - match: case
-                        where: case.slaHours == {i} and case.category == 'complaint'
-                      - match: account
-                        where: account.id == case.accountId and account.loyaltyTier_c in ['gold', 'silver']
-                    then:
-                      - action: setField
-                        with: {"{"} record: case, field: priority, value: urgent {"}"}
-                      - action: log
-                        with: {"{"} message: '="rule {i} for " + case.subject' {"}"}
-
-                """);
-        }
-
-        return text.ToString();
-    }
+    internal static string Pack(int rules, int round) => ThousandRulePack.Text(rules, round);
 
     internal static IReadOnlyList<EntityDefinition> SampleEntities()
     {

@@ -64,6 +64,10 @@ internal sealed class SqliteStorageProvider : IStorageProvider
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 1555 or 2067 };
 
+    // SQLITE_CONSTRAINT_FOREIGNKEY: the statement failed and was undone; the transaction goes on.
+    public bool IsForeignKeyViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 787 };
+
     /// <summary>
     /// Copies the write-ahead log into the database file and truncates it to zero bytes, so the old page images it
     /// held (with values since erased) are gone from disk; freed space in the database file itself is already zeroed

@@ -1,4 +1,5 @@
 using Crm.Engine.Abstractions;
+using Crm.Engine.Abstractions.Customers;
 using Crm.Engine.Abstractions.Errors;
 using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Pipeline;
@@ -31,21 +32,27 @@ public sealed class GadgetPlugin : ICrmPlugin
                 new() { ApiName = "label", Type = FieldType.Text, Required = true },
                 new() { ApiName = "size", Type = FieldType.Number, MinValue = 1, MaxValue = 5 },
                 new() { ApiName = "colour", Type = FieldType.Text, Required = true },
+                new() { ApiName = "maker", Type = FieldType.Lookup, LookupTarget = "account" },
             ],
         });
         builder.AddPipelineHandler<ResizeGadget>(PipelineMessages.Create, Gadget, PipelineStage.PreOperation);
+        builder.AddPipelineHandler<ResizeGadget>(PipelineMessages.Update, Gadget, PipelineStage.PreOperation);
         builder.AddPipelineHandler<NestFailingBatch>(PipelineMessages.Create, Gadget, PipelineStage.PostOperation);
     }
 
     private static string Label(IPipelineContext context) => context.Target.TryGetValue("label", out var l) && l is string s ? s : string.Empty;
 
-    /// <summary>Changes values after validation, steered by the label.</summary>
+    /// <summary>Changes values (or what they point to) after validation, steered by the label.</summary>
     public sealed class ResizeGadget : IPipelineHandler
     {
-        public Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
+        public async Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
         {
             switch (Label(context))
             {
+                case "drop-maker":
+                    // Leaves the values alone (so they are not validated again) but deletes the account the look-up names.
+                    await context.Records.DeleteAsync("account", (Guid)context.Target["maker"]!, cancellationToken: cancellationToken);
+                    break;
                 case "resize":
                     context.Target["size"] = 3; // an int: only a second validation makes it the canonical decimal
                     break;
@@ -60,8 +67,6 @@ public sealed class GadgetPlugin : ICrmPlugin
                     context.Target["colour"] = context.Target["colour"];
                     break;
             }
-
-            return Task.CompletedTask;
         }
     }
 
@@ -205,6 +210,52 @@ public class BulkCreateTests(GadgetFixture fixture) : IClassFixture<GadgetFixtur
         var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Records.CreateAsync(Gadget, Row("uncolour")));
 
         Assert.Equal(("colour", "required"), (Assert.Single(ex.Errors).Field, ex.Errors[0].Rule));
+    }
+
+    [Fact]
+    public async Task CreateAsync_PreOperationHandlerDeletesLookupTarget_LookupValidationErrorAndNothingLost()
+    {
+        var crm = await fixture.NewTenantAsync();
+        var maker = await crm.Accounts.CreateAsync(new NewAccount("Maker Ltd"));
+
+        var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Records.CreateAsync(Gadget, V(("label", "drop-maker"), ("colour", "red"), ("maker", maker.Id))));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal(("maker", "lookup"), (error.Field, error.Rule));
+        Assert.Contains(maker.Id.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.NotNull(await crm.Records.GetAsync("account", maker.Id)); // the handler's delete was undone with the create
+        Assert.Equal(0, await CountAsync(crm, Gadget));
+    }
+
+    [Fact]
+    public async Task CreateManyAsync_PreOperationHandlerDeletesLookupTarget_ErrorNamesRowAndField()
+    {
+        var crm = await fixture.NewTenantAsync();
+        var maker = await crm.Accounts.CreateAsync(new NewAccount("Maker Ltd"));
+
+        var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Records.CreateManyAsync(Gadget, [Row("plain"), V(("label", "drop-maker"), ("colour", "red"), ("maker", maker.Id))]));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal(("maker", "lookup"), (error.Field, error.Rule));
+        Assert.StartsWith("row 2:", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(crm, Gadget));
+        Assert.NotNull(await crm.Records.GetAsync("account", maker.Id));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_PreOperationHandlerDeletesNewLookupTarget_LookupValidationErrorRecordUnchanged()
+    {
+        var crm = await fixture.NewTenantAsync();
+        var gadget = await crm.Records.CreateAsync(Gadget, Row("plain"));
+        var maker = await crm.Accounts.CreateAsync(new NewAccount("Maker Ltd"));
+
+        var ex = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Records.UpdateAsync(Gadget, gadget.Id, null, V(("label", "drop-maker"), ("maker", maker.Id))));
+
+        Assert.Equal(("maker", "lookup"), (Assert.Single(ex.Errors).Field, ex.Errors[0].Rule));
+        var stored = await crm.Records.GetAsync(Gadget, gadget.Id);
+        Assert.Equal(("plain", 1L), ((string?)stored!["label"], stored.Version));
+        Assert.Null(stored["maker"]);
+        Assert.NotNull(await crm.Records.GetAsync("account", maker.Id));
     }
 
     [Fact]

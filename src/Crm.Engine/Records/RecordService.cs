@@ -444,6 +444,10 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         {
             throw new CrmValidationException(new CrmValidationError(entity.ApiName, RecordColumns.Id, id, "duplicate", $"a record with id {id} already exists."));
         }
+        catch (Exception ex) when (runtime.Storage.IsForeignKeyViolation(ex))
+        {
+            throw await DanglingLookupAsync(scope, entity, target, isCreate: true, ex, cancellationToken).ConfigureAwait(false);
+        }
 
         context.PostImage = record;
         await pipeline.RunAsync(context, PipelineStage.PostOperation, plan.PostOperation, cancellationToken).ConfigureAwait(false);
@@ -524,7 +528,17 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         var now = runtime.Time.GetUtcNow();
         var after = new CrmRecord(entity.ApiName, id, before.Version + 1, Snapshot(merged),
             before.Stamps with { OwnerId = owner, ModifiedAt = now, ModifiedBy = caller.UserId });
-        if (!await store.UpdateAsync(scope.Batch, caller.TenantId, after, before.Version, entity, cancellationToken).ConfigureAwait(false))
+        bool updated;
+        try
+        {
+            updated = await store.UpdateAsync(scope.Batch, caller.TenantId, after, before.Version, entity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (runtime.Storage.IsForeignKeyViolation(ex))
+        {
+            throw await DanglingLookupAsync(scope, entity, target, isCreate: false, ex, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!updated)
         {
             // Only another transaction can have moved the version since we read it under our write lock;
             // report what is stored now.
@@ -725,6 +739,25 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         {
             throw new CrmValidationException(errors);
         }
+    }
+
+    /// <summary>
+    /// A write failed on a foreign key: a look-up's target went away after the values were validated (a PreOperation
+    /// handler deleted it; values it left unchanged are not validated twice). Validating again names the field; the
+    /// store's exception is returned (to be thrown) only if validation finds nothing, which would be an engine fault.
+    /// </summary>
+    private async Task<Exception> DanglingLookupAsync(OperationScope scope, TenantEntity entity, Dictionary<string, object?> target, bool isCreate, Exception violation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ValidateAsync(scope, entity, target, isCreate, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmValidationException invalid)
+        {
+            return invalid;
+        }
+
+        return new InvalidOperationException($"Writing {entity.ApiName} failed on a foreign key, yet its values are valid: {violation.Message}", violation);
     }
 
     private async Task<CrmValidationError?> CheckLookupAsync(OperationScope scope, TenantEntity entity, TenantField field, object value, CancellationToken cancellationToken)

@@ -31,6 +31,15 @@ public interface IStorageProvider
     bool IsUniqueViolation(Exception exception);
 
     /// <summary>
+    /// Whether an exception is a foreign-key violation: a write that refers to a row that is not there (a look-up to
+    /// a record deleted in the same transaction). The engine then validates the values again, so the caller gets a
+    /// validation error naming the field rather than the provider's exception.
+    /// </summary>
+    /// <param name="exception">The exception.</param>
+    /// <returns><see langword="true"/> when it is.</returns>
+    bool IsForeignKeyViolation(Exception exception);
+
+    /// <summary>
     /// Called after a personal-data erasure has committed, so that no erased value survives in the store's files:
     /// a provider that keeps old row images outside the live tables (a write-ahead log, freed pages) overwrites or
     /// truncates them here. The SQLite provider zeroes freed content on every connection (<c>PRAGMA secure_delete</c>)

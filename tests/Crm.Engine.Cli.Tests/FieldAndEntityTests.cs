@@ -54,6 +54,24 @@ public sealed class FieldAndEntityTests : IDisposable
     }
 
     [Fact]
+    public async Task FieldAdd_AutoNumber_NewRecordsNumberedAndBadFormatNamed()
+    {
+        await _cli.InitAsync("acme");
+
+        var added = await _cli.RunOkAsync("field", "add", "account", "customerNo_c", "--type", "text", "--auto-number", "C-{yyyy}-{seq:000}", "--tenant", "acme");
+        var json = await _cli.RunOkAsync("field", "list", "account", "--tenant", "acme", "--json");
+        var bad = await _cli.RunAsync("field", "add", "account", "other_c", "--type", "text", "--auto-number", "C-{sq}", "--tenant", "acme");
+        var created = await _cli.WithEngineAsync(engine => engine.ForTenant("acme").Records.CreateAsync("account", new Dictionary<string, object?> { ["name"] = "Acme" }));
+
+        Assert.Contains("auto-number C-{yyyy}-{seq:000}", added, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal("C-{yyyy}-{seq:000}", document.RootElement.EnumerateArray().Single(f => f.GetProperty("apiName").GetString() == "customerNo_c").GetProperty("autoNumber").GetString());
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("account.other_c: auto-number format 'C-{sq}': unknown token '{sq}'", bad.Error, StringComparison.Ordinal);
+        Assert.Matches(@"^C-20\d\d-001$", (string?)created["customerNo_c"]);
+    }
+
+    [Fact]
     public async Task FieldAdd_NameWithoutCustomSuffix_ExitsOneNamingTheField()
     {
         await _cli.InitAsync("acme");

@@ -55,4 +55,13 @@ public sealed record FieldDefinition
     /// of contacts are personal whatever this says; set it on other fields (e.g. a birth date) that identify a person.
     /// </summary>
     public bool PersonalData { get; init; }
+
+    /// <summary>
+    /// For a <see cref="FieldType.Text"/> field: the format of the number the engine gives a record created without a
+    /// value, e.g. <c>CAS-{yyyy}-{seq:000000}</c>. Tokens: <c>{seq}</c> (the counter, padded to the zeros after the
+    /// colon), <c>{yyyy}</c>, <c>{yy}</c>, <c>{MM}</c>, <c>{dd}</c> (the creation date in the tenant's time zone; the
+    /// counter restarts with each new date part); <c>{{</c> and <c>}}</c> are braces. <see langword="null"/>: not an
+    /// auto-number field. See docs/work-mechanisms.md, "Numbering".
+    /// </summary>
+    public string? AutoNumber { get; init; }
 }

@@ -57,4 +57,7 @@ public interface ITenantWork
 
     /// <summary>The typed work actions rules call.</summary>
     IWorkActions Actions { get; }
+
+    /// <summary>Named counters: unique, gap-free numbers (auto-number fields draw from them).</summary>
+    INumberSequences Numbers { get; }
 }

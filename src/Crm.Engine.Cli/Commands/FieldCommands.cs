@@ -73,9 +73,14 @@ internal static class FieldCommands
         };
         var target = new Option<string?>("--target") { Description = "The entity type a look-up refers to, e.g. account.", HelpName = "entity" };
         var indexed = new Option<bool>("--indexed") { Description = "Keep an index for filtering and sorting on the field." };
+        var autoNumber = new Option<string?>("--auto-number")
+        {
+            Description = "For a text field: number new records with this format, e.g. 'INV-{yyyy}-{seq:00000}' (tokens {seq}, {seq:000}, {yyyy}, {yy}, {MM}, {dd}).",
+            HelpName = "format",
+        };
         var command = new Command("add", "Add a custom field to an entity type for the tenant.")
         {
-            entityArgument, apiName, type, label, required, maxLength, min, max, precision, choices, target, indexed,
+            entityArgument, apiName, type, label, required, maxLength, min, max, precision, choices, target, indexed, autoNumber,
         };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
@@ -92,6 +97,7 @@ internal static class FieldCommands
                 Options = [.. (parseResult.GetValue(choices) ?? []).Select(ParseChoice)],
                 LookupTarget = parseResult.GetValue(target),
                 Indexed = parseResult.GetValue(indexed),
+                AutoNumber = parseResult.GetValue(autoNumber),
             };
             await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
             var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
@@ -195,6 +201,11 @@ internal static class FieldCommands
             parts.Add("read-only");
         }
 
+        if (field.AutoNumber is { } format)
+        {
+            parts.Add($"auto-number {format}");
+        }
+
         return string.Join("; ", parts);
     }
 
@@ -213,6 +224,7 @@ internal static class FieldCommands
         JsonOutput.WriteValue(writer, "max", d.MaxValue);
         JsonOutput.WriteValue(writer, "precision", d.Precision);
         JsonOutput.WriteValue(writer, "target", d.LookupTarget);
+        JsonOutput.WriteValue(writer, "autoNumber", d.AutoNumber);
         writer.WriteStartArray("options");
         foreach (var option in d.Options)
         {

@@ -81,6 +81,22 @@ internal static partial class FieldRules
             Add("lookup_target", $"{entityType}.{field.ApiName} is a look-up without a target entity type.");
         }
 
+        if (field.AutoNumber is not null)
+        {
+            if (field.Type != FieldType.Text)
+            {
+                Add("auto_number", $"{entityType}.{field.ApiName}: an auto-number format only applies to text fields, not {field.Type}.");
+            }
+            else if (Work.Numbering.AutoNumberFormat.TryParse(field.AutoNumber, out var formatError) is not { } format)
+            {
+                Add("auto_number", $"{entityType}.{field.ApiName}: auto-number format '{field.AutoNumber}': {formatError}");
+            }
+            else if (format.ShortestLength > (field.MaxLength ?? DefaultTextMaxLength))
+            {
+                Add("auto_number", $"{entityType}.{field.ApiName}: auto-number format '{field.AutoNumber}' gives values of {format.ShortestLength} characters; the field allows {field.MaxLength ?? DefaultTextMaxLength}.");
+            }
+        }
+
         return errors;
     }
 

@@ -11,6 +11,8 @@ using Crm.Engine.Pipeline;
 using Crm.Engine.Security;
 using Dapper;
 
+using Crm.Engine.Work.Numbering;
+
 namespace Crm.Engine.Records;
 
 /// <summary>
@@ -430,6 +432,12 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         var context = NewContext(scope, PipelineMessages.Create, entity.ApiName, id, target, null, owner);
 
         await pipeline.RunAsync(context, PipelineStage.PreValidation, plan.PreValidation, cancellationToken).ConfigureAwait(false);
+        var numbered = scope.Batch.PlanFor(entity).AutoNumbers;
+        if (numbered.Length > 0)
+        {
+            await AutoNumbers.AssignAsync(scope.Batch, caller.TenantId, entity, numbered, target, runtime.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+
         await ValidateAsync(scope, entity, target, isCreate: true, cancellationToken).ConfigureAwait(false);
         await RunPreOperationAsync(scope, context, plan.PreOperation, entity, target, isCreate: true, cancellationToken).ConfigureAwait(false);
 

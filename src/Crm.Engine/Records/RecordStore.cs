@@ -7,6 +7,8 @@ using Crm.Engine.Metadata;
 using Crm.Engine.Storage;
 using Dapper;
 
+using Crm.Engine.Work.Numbering;
+
 namespace Crm.Engine.Records;
 
 /// <summary>
@@ -290,6 +292,9 @@ internal sealed class WriteBatch(DbConnection connection, DbTransaction transact
 
     public DbTransaction Transaction { get; } = transaction;
 
+    /// <summary>The tenant's time zone once an auto-number with date tokens needed it (see <c>NumberSequenceStore</c>).</summary>
+    public TimeZoneInfo? TenantTimeZone { get; set; }
+
     /// <summary>The prepared command for <paramref name="key"/>; its parameters are in the order of <paramref name="parameters"/>.</summary>
     public DbCommand Command(string key, string sql, string[] parameters)
     {
@@ -351,6 +356,8 @@ internal sealed class EntityWritePlan
         Lookups = [.. entity.Fields.Where(f => f.Type == FieldType.Lookup).Select(f => f.ApiName)];
         Keyed = [.. entity.Fields.Where(f => LookupKeys.Kind(f.Type) is not null).Select(f => new KeyedField(f.ApiName, f.Type, LookupKeys.Kind(f.Type)!))];
         Required = [.. entity.Fields.Where(f => f.Definition.Required)];
+        AutoNumbers = [.. entity.Fields.Where(f => f.Definition.AutoNumber is not null && f.Type == FieldType.Text).Select(f => new AutoNumberField(f,
+            AutoNumberFormat.TryParse(f.Definition.AutoNumber, out var error) ?? throw new InvalidOperationException($"{entity.ApiName}.{f.ApiName}: auto-number format: {error}")))];
         _fields = entity.Fields.ToFrozenDictionary(f => f.ApiName, StringComparer.Ordinal);
     }
 
@@ -364,6 +371,9 @@ internal sealed class EntityWritePlan
 
     /// <summary>Required fields: a create must give them a value.</summary>
     public TenantField[] Required { get; }
+
+    /// <summary>Auto-number fields: a create without a value draws one.</summary>
+    public AutoNumberField[] AutoNumbers { get; }
 
     /// <summary>The entity's field of that API name (what <see cref="TenantEntity.FindField"/> finds, by hash).</summary>
     public TenantField? FindField(string apiName) => _fields.GetValueOrDefault(apiName);

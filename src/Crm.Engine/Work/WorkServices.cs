@@ -6,6 +6,7 @@ using Crm.Engine.Pipeline;
 using Crm.Engine.Records;
 using Crm.Engine.Work.Calendars;
 using Crm.Engine.Work.Notifications;
+using Crm.Engine.Work.Numbering;
 using Crm.Engine.Work.Queues;
 using Crm.Engine.Work.Templates;
 using Crm.Engine.Work.Timers;
@@ -48,7 +49,7 @@ internal sealed class WorkServices(EngineRuntime runtime, PipelineRunner pipelin
         var queues = new WorkQueueService(context);
         var responsibility = new ResponsibilityService(context);
         var actions = new WorkActions(context, calendars, timers, notifications, queues, responsibility);
-        return new TenantWork(context.TenantId, calendars, timers, notifications, templates, queues, responsibility, actions);
+        return new TenantWork(context.TenantId, calendars, timers, notifications, templates, queues, responsibility, actions, new NumberSequences(context));
     }
 
     private sealed record TenantWork(
@@ -59,5 +60,6 @@ internal sealed class WorkServices(EngineRuntime runtime, PipelineRunner pipelin
         ITemplateService Templates,
         IWorkQueueService Queues,
         IResponsibilityService Responsibility,
-        IWorkActions Actions) : ITenantWork;
+        IWorkActions Actions,
+        INumberSequences Numbers) : ITenantWork;
 }

@@ -419,6 +419,13 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         GuardDepth(PipelineMessages.Create, entity.ApiName);
         var access = Access(scope);
         CheckCallerInput(scope, entity, values, access);
+        if (options?.Id is not null && !access.IsSystem)
+        {
+            // A chosen id that is taken fails, readable or not: that would tell a user whether a record they may not
+            // see exists. Ids from other systems (integrations, migrations) come through the system context.
+            throw new CrmAccessDeniedException($"choosing the id of a new {entity.ApiName} is for the system context (integrations and migrations); a user's records get new ids.", entity.ApiName);
+        }
+
         var id = options?.Id ?? plan.Ids.Next();
         var owner = options?.OwnerId ?? caller.UserId;
         await CheckOwnerAsync(scope, access, entity.ApiName, RecordPrivilege.Create, owner, plan.OwnerUnits, cancellationToken).ConfigureAwait(false);

@@ -148,6 +148,7 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
         return WriteAsync(async scope =>
         {
             await EnsureShareableAsync(scope, record, principal, cancellationToken).ConfigureAwait(false);
+            await EnsureHeldAsync(scope, record, rights, cancellationToken).ConfigureAwait(false);
             var now = runtime.Time.GetUtcNow();
             var args = new { tenant = Tenant, record = Dialect.IdParameter(record.Id), type = TypeName(principal.Type), id = Dialect.IdParameter(principal.Id), rights = (int)rights, at = DbValues.FormatTime(now), by = caller.UserId is { } u ? Dialect.IdParameter(u) : null };
             var before = await scope.Connection.ExecuteScalarAsync<long?>(new CommandDefinition(
@@ -232,6 +233,37 @@ internal sealed partial class SecurityService(EngineRuntime runtime, CallerConte
         await EnsureTypeAsync(scope.Connection, scope.Transaction, record, cancellationToken).ConfigureAwait(false);
         await RecordAccess.EnsureAsync(scope.Connection, scope.Transaction, Dialect, scope.Access, record.EntityType, record.Id, RecordPrivilege.Share, cancellationToken).ConfigureAwait(false);
         await EnsurePrincipalAsync(scope.Connection, scope.Transaction, principal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A share passes on only what the sharer holds on the record (through roles or shares of their own): sharing
+    /// Delete with oneself, or with anyone, needs the Delete privilege on the record, and so on for each right.
+    /// </summary>
+    private async Task EnsureHeldAsync(OperationScope scope, RecordRef record, ShareRights rights, CancellationToken cancellationToken)
+    {
+        if (scope.Access.IsSystem)
+        {
+            return;
+        }
+
+        (ShareRights Right, RecordPrivilege Privilege)[] needs =
+            [(ShareRights.Write, RecordPrivilege.Write), (ShareRights.Delete, RecordPrivilege.Delete), (ShareRights.Assign, RecordPrivilege.Assign), (ShareRights.Share, RecordPrivilege.Share)];
+        var missing = new List<string>();
+        foreach (var (right, privilege) in needs)
+        {
+            if ((rights & right) != 0
+                && !await RecordAccess.AllowsAsync(scope.Connection, scope.Transaction, Dialect, scope.Access, record.EntityType, record.Id, privilege, cancellationToken).ConfigureAwait(false))
+            {
+                missing.Add(right.ToString());
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new CrmAccessDeniedException(
+                $"a share passes on only the rights you hold on {record.EntityType} {record.Id}; you do not hold {string.Join(", ", missing)} on it (your security roles: {(scope.Access.Roles.Count == 0 ? "none" : string.Join(", ", scope.Access.Roles))}).",
+                record.EntityType);
+        }
     }
 
     private async Task EnsureTypeAsync(DbConnection c, DbTransaction? tx, RecordRef record, CancellationToken cancellationToken)

@@ -62,6 +62,28 @@ internal sealed class WorkContext(EngineRuntime runtime, PipelineRunner pipeline
         return await read(connection, null).ConfigureAwait(false);
     }
 
+    /// <summary>The caller's access, for reads outside a write scope.</summary>
+    public Task<Security.AccessProfile> AccessAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
+        Security.AccessProfile.ForAsync(Caller, connection, transaction, Dialect, cancellationToken);
+
+    /// <summary>
+    /// For a caller with a user: throws unless the record exists and the user holds the privilege on it
+    /// (<see cref="Abstractions.Errors.CrmNotFoundException"/> when missing or unreadable, so ids cannot be probed).
+    /// The system context may do anything.
+    /// </summary>
+    public async Task EnsureRecordAsync(DbConnection connection, DbTransaction? transaction, Security.AccessProfile access, Guid recordId, Abstractions.Security.RecordPrivilege privilege, CancellationToken cancellationToken)
+    {
+        if (access.IsSystem)
+        {
+            return;
+        }
+
+        var entityType = await Dapper.SqlMapper.QuerySingleOrDefaultAsync<string>(connection, new Dapper.CommandDefinition(
+            "SELECT entity_type FROM records WHERE tenant_id = @tenant AND id = @id", new { tenant = TenantId, id = Id(recordId) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)
+            ?? throw new Abstractions.Errors.CrmNotFoundException("record", recordId);
+        await Security.RecordAccess.EnsureAsync(connection, transaction, Dialect, access, entityType, recordId, privilege, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The record API inside a scope (the pipeline runs one level deeper than the caller).</summary>
     public IRecordService Records(OperationScope scope) => new RecordService(Runtime, pipeline, store, Caller, scope, depth);
 }

@@ -60,7 +60,7 @@ public sealed class TouchOtherDealHandler : IPipelineHandler
 /// <summary>The engine with the deal plugin; a fresh tenant per test.</summary>
 public sealed class AccessFixture : EngineFixture
 {
-    public override Task InitializeAsync() => StartAsync(b => b.AddPlugin(new DealPlugin(), "deals"));
+    public override Task InitializeAsync() => StartAsync(b => b.AddPlugin(new DealPlugin(), "deals").AddInProcessChannel("inprocess", (_, _) => Task.CompletedTask));
 
     /// <summary>A new tenant with an organisation builder acting as the system context.</summary>
     public async Task<Org> NewOrgAsync() => new(await NewTenantAsync("acl"));

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Crm.Engine.Abstractions.Customers;
 using Crm.Engine.Abstractions.Errors;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Work;
 using Crm.Engine.Pipeline;
 using Crm.Engine.Storage;
@@ -28,13 +29,31 @@ internal sealed class NotificationOutbox(WorkContext context, ChannelRegistry ch
     public Task<NotificationState?> GetAsync(string idempotencyKey, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
-        return context.ReadAsync((c, tx) => FindAsync(c, tx, idempotencyKey, cancellationToken), cancellationToken);
+        return context.ReadAsync(async (c, tx) =>
+        {
+            var own = await OwnOnlyAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return await FindAsync(c, tx, idempotencyKey, own, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     public Task<IReadOnlyList<NotificationState>> ListAsync(NotificationStatus? status = null, CancellationToken cancellationToken = default) =>
-        context.ReadAsync<IReadOnlyList<NotificationState>>(async (c, tx) => [.. (await c.QueryAsync<NotificationRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM work_notifications WHERE tenant_id = @tenant AND (@status IS NULL OR status = @status) ORDER BY created_at, id",
-            new { tenant = context.TenantId, status = status?.ToString().ToLowerInvariant() }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).Select(r => r.ToState())], cancellationToken);
+        context.ReadAsync<IReadOnlyList<NotificationState>>(async (c, tx) =>
+        {
+            var own = await OwnOnlyAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return [.. (await c.QueryAsync<NotificationRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM work_notifications WHERE tenant_id = @tenant AND (@status IS NULL OR status = @status) {OwnFilter} ORDER BY created_at, id",
+                new { tenant = context.TenantId, status = status?.ToString().ToLowerInvariant(), me = own is { } u ? context.Id(u) : null }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false)).Select(r => r.ToState())];
+        }, cancellationToken);
+
+    // A user reads only the notifications addressed to them (their bodies carry other people's data), unless they hold ManageSecurity.
+    private const string OwnFilter = "AND (@me IS NULL OR (recipient_kind = 'user' AND recipient_id = @me))";
+
+    /// <summary>The user whose notifications alone the caller may read, or null for all.</summary>
+    private async Task<Guid?> OwnOnlyAsync(DbConnection c, DbTransaction? tx, CancellationToken cancellationToken)
+    {
+        var access = await context.AccessAsync(c, tx, cancellationToken).ConfigureAwait(false);
+        return access.IsSystem || access.Has(TenantPrivilege.ManageSecurity) ? null : access.UserId;
+    }
 
     public Task SetUserPreferencesAsync(Guid userId, ChannelPreferences preferences, CancellationToken cancellationToken = default)
     {
@@ -46,6 +65,11 @@ internal sealed class NotificationOutbox(WorkContext context, ChannelRegistry ch
 
         return context.WriteAsync(async scope =>
         {
+            if (!scope.Access.IsSystem && scope.Access.UserId != userId)
+            {
+                scope.Access.Require(TenantPrivilege.ManageSecurity, "setting another user's channel preferences");
+            }
+
             await EnsureUserAsync(scope.Connection, scope.Transaction, userId, cancellationToken).ConfigureAwait(false);
             return await scope.Connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO work_user_preferences (tenant_id, user_id, do_not_email, do_not_call, preferred_channel) VALUES (@tenant, @user, @doNotEmail, @doNotCall, @preferred) " +
@@ -60,7 +84,7 @@ internal sealed class NotificationOutbox(WorkContext context, ChannelRegistry ch
         Check(notification);
         var c = scope.Connection;
         var tx = scope.Transaction;
-        var existing = await FindAsync(c, tx, notification.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        var existing = await FindAsync(c, tx, notification.IdempotencyKey, null, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             return existing;
@@ -147,9 +171,10 @@ internal sealed class NotificationOutbox(WorkContext context, ChannelRegistry ch
         }
     }
 
-    private async Task<NotificationState?> FindAsync(DbConnection c, DbTransaction? tx, string key, CancellationToken cancellationToken) =>
+    private async Task<NotificationState?> FindAsync(DbConnection c, DbTransaction? tx, string key, Guid? ownOnly, CancellationToken cancellationToken) =>
         (await c.QuerySingleOrDefaultAsync<NotificationRow>(new CommandDefinition(
-            $"SELECT {Columns} FROM work_notifications WHERE tenant_id = @tenant AND idempotency_key = @key", new { tenant = context.TenantId, key }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))?.ToState();
+            $"SELECT {Columns} FROM work_notifications WHERE tenant_id = @tenant AND idempotency_key = @key {OwnFilter}",
+            new { tenant = context.TenantId, key, me = ownOnly is { } u ? context.Id(u) : null }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))?.ToState();
 
     private async Task EnsureUserAsync(DbConnection c, DbTransaction? tx, Guid userId, CancellationToken cancellationToken)
     {

@@ -1,8 +1,10 @@
 using System.Data.Common;
 using System.Text.Json;
 using Crm.Engine.Abstractions.Errors;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Work;
 using Crm.Engine.Pipeline;
+using Crm.Engine.Security;
 using Crm.Engine.Storage;
 using Dapper;
 
@@ -12,6 +14,10 @@ namespace Crm.Engine.Work.Queues;
 /// Queues, members and items. Every assignment runs in one write transaction that reads the members' rotation
 /// positions (<c>last_assigned_seq</c>) and loads (<c>open_items</c>), picks, and bumps the queue's cursor and the
 /// member's counters; the store serialises writers, so parallel assignments see each other's effects and stay fair.
+/// Membership gives read and write access to the records queued (see <see cref="AccessProfile"/>), so for a caller with
+/// a user: creating a queue needs <see cref="TenantPrivilege.Customize"/>, adding members
+/// <see cref="TenantPrivilege.ManageSecurity"/>, queuing a record write access to it, and working or listing a queue's
+/// items membership of the queue (or ManageSecurity); a user picks items for themselves only.
 /// </summary>
 internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
 {
@@ -28,6 +34,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
 
         return context.WriteAsync(async scope =>
         {
+            scope.Access.Require(TenantPrivilege.Customize, "creating a work queue");
             var queue = new QueueDefinition(Guid.CreateVersion7(), name.Trim(), strategy);
             try
             {
@@ -60,6 +67,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
     public Task AddMemberAsync(Guid queueId, Guid userId, IReadOnlyList<string>? skills = null, IReadOnlyList<string>? languages = null, CancellationToken cancellationToken = default) =>
         context.WriteAsync(async scope =>
         {
+            scope.Access.Require(TenantPrivilege.ManageSecurity, "adding a queue member (members read and change the records queued)");
             await GetQueueAsync(scope.Connection, scope.Transaction, queueId, cancellationToken).ConfigureAwait(false);
             var user = await scope.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT COUNT(*) FROM users WHERE tenant_id = @tenant AND id = @id", new { tenant = Tenant, id = context.Id(userId) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -85,6 +93,8 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         context.ReadAsync<IReadOnlyList<QueueItem>>(async (c, tx) =>
         {
             await GetQueueAsync(c, tx, queueId, cancellationToken).ConfigureAwait(false);
+            var access = await context.AccessAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            await RequireMemberAsync(c, tx, access, queueId, "listing its items", cancellationToken).ConfigureAwait(false);
             var rows = await c.QueryAsync<ItemRow>(new CommandDefinition(
                 $"SELECT {ItemColumns} FROM work_queue_items WHERE tenant_id = @tenant AND queue_id = @queue " +
                 "AND (@status IS NULL OR status = @status) AND (@user IS NULL OR assigned_to = @user) ORDER BY created_at, id",
@@ -102,16 +112,21 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
     internal async Task<QueueItem> RouteInScopeAsync(OperationScope scope, Guid queueId, Guid recordId, string? skill, string? language, CancellationToken cancellationToken)
     {
         var item = await AddItemInScopeAsync(scope, queueId, recordId, skill, language, cancellationToken).ConfigureAwait(false);
-        return await AssignInScopeAsync(scope, item.Id, cancellationToken).ConfigureAwait(false);
+        return await AssignInScopeAsync(scope, item.Id, byMember: false, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<QueueItem> AssignAsync(Guid itemId, CancellationToken cancellationToken = default) =>
-        context.WriteAsync(scope => AssignInScopeAsync(scope, itemId, cancellationToken), cancellationToken);
+        context.WriteAsync(scope => AssignInScopeAsync(scope, itemId, byMember: true, cancellationToken), cancellationToken);
 
     public Task<QueueItem> PickAsync(Guid itemId, Guid userId, CancellationToken cancellationToken = default) =>
         context.WriteAsync(async scope =>
         {
             var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
+            if (!scope.Access.IsSystem && scope.Access.UserId != userId)
+            {
+                scope.Access.Require(TenantPrivilege.ManageSecurity, "picking a queue item for another user");
+            }
+
             RequireStatus(item, QueueItemStatus.Waiting, "picked");
             var members = await Members(scope.Connection, scope.Transaction, item.QueueId, cancellationToken).ConfigureAwait(false);
             if (members.All(m => m.UserId != userId))
@@ -126,6 +141,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         context.WriteAsync(async scope =>
         {
             var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
+            await RequireMemberAsync(scope.Connection, scope.Transaction, scope.Access, item.QueueId, "releasing its items", cancellationToken).ConfigureAwait(false);
             RequireStatus(item, QueueItemStatus.Assigned, "released");
             await DecrementAsync(scope, item, cancellationToken).ConfigureAwait(false);
             await SetItemAsync(scope, item.Id, "waiting", null, null, cancellationToken).ConfigureAwait(false);
@@ -136,6 +152,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         context.WriteAsync(async scope =>
         {
             var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
+            await RequireMemberAsync(scope.Connection, scope.Transaction, scope.Access, item.QueueId, "completing its items", cancellationToken).ConfigureAwait(false);
             if (item.Status == QueueItemStatus.Completed)
             {
                 return item;
@@ -153,6 +170,10 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
     private async Task<QueueItem> AddItemInScopeAsync(OperationScope scope, Guid queueId, Guid recordId, string? skill, string? language, CancellationToken cancellationToken)
     {
         await GetQueueAsync(scope.Connection, scope.Transaction, queueId, cancellationToken).ConfigureAwait(false);
+        // Queuing hands the record to the queue's members: a user may hand on only a record they may change. The
+        // system context (rules, module code) may also queue work items that are not records (an inbound call).
+        await context.EnsureRecordAsync(scope.Connection, scope.Transaction, scope.Access, recordId, RecordPrivilege.Write, cancellationToken).ConfigureAwait(false);
+
         var item = new QueueItem(Guid.CreateVersion7(), queueId, recordId, skill, language, QueueItemStatus.Waiting, null);
         await scope.Connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO work_queue_items (tenant_id, id, queue_id, record_id, skill, language, status, created_at) VALUES (@tenant, @id, @queue, @record, @skill, @language, 'waiting', @at)",
@@ -160,9 +181,15 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         return item;
     }
 
-    private async Task<QueueItem> AssignInScopeAsync(OperationScope scope, Guid itemId, CancellationToken cancellationToken)
+    // byMember: assigning a waiting item on its own is queue work (members); routing assigns what the caller just queued.
+    private async Task<QueueItem> AssignInScopeAsync(OperationScope scope, Guid itemId, bool byMember, CancellationToken cancellationToken)
     {
         var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
+        if (byMember)
+        {
+            await RequireMemberAsync(scope.Connection, scope.Transaction, scope.Access, item.QueueId, "assigning its items", cancellationToken).ConfigureAwait(false);
+        }
+
         RequireStatus(item, QueueItemStatus.Waiting, "assigned");
         var queue = await GetQueueAsync(scope.Connection, scope.Transaction, item.QueueId, cancellationToken).ConfigureAwait(false);
         var eligible = (await Members(scope.Connection, scope.Transaction, item.QueueId, cancellationToken).ConfigureAwait(false))
@@ -187,6 +214,23 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
             new { seq, tenant = Tenant, queue = context.Id(item.QueueId), user = context.Id(userId) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await SetItemAsync(scope, item.Id, "assigned", userId, seq, cancellationToken).ConfigureAwait(false);
         return item with { Status = QueueItemStatus.Assigned, AssignedTo = userId };
+    }
+
+    /// <summary>A user must be a member of the queue, or hold ManageSecurity (the system context may do anything).</summary>
+    private async Task RequireMemberAsync(DbConnection c, DbTransaction? tx, AccessProfile access, Guid queueId, string what, CancellationToken cancellationToken)
+    {
+        if (access.IsSystem || access.Has(TenantPrivilege.ManageSecurity))
+        {
+            return;
+        }
+
+        var member = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM work_queue_members WHERE tenant_id = @tenant AND queue_id = @queue AND user_id = @user",
+            new { tenant = Tenant, queue = context.Id(queueId), user = context.Id(access.UserId!.Value) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (member == 0)
+        {
+            throw new CrmAccessDeniedException($"working queue {queueId} ({what}) needs membership of the queue or the tenant privilege ManageSecurity.");
+        }
     }
 
     private Task<int> DecrementAsync(OperationScope scope, QueueItem item, CancellationToken cancellationToken) =>

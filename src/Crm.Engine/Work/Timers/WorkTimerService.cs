@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Crm.Engine.Abstractions.Errors;
+using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Work;
 using Crm.Engine.Storage;
 using Dapper;
@@ -32,6 +33,12 @@ internal sealed class WorkTimerService(WorkContext context) : IWorkTimerService
 
         return context.WriteAsync(async scope =>
         {
+            await EnsureMayChangeAsync(scope, request.RecordId, cancellationToken).ConfigureAwait(false);
+            if (await StoredAsync(scope.Connection, scope.Transaction, request.Key, cancellationToken).ConfigureAwait(false) is { } replaced)
+            {
+                await EnsureMayChangeAsync(scope, replaced.RecordId, cancellationToken).ConfigureAwait(false);
+            }
+
             var timer = new WorkTimer(Guid.CreateVersion7(), request.Key, request.EventName, request.DueAt.ToUniversalTime(), request.RecordId,
                 request.Payload, WorkTimerState.Pending, 0, null);
             // A re-schedule replaces the row whatever its state; a process still firing the old one finds its row gone
@@ -59,9 +66,18 @@ internal sealed class WorkTimerService(WorkContext context) : IWorkTimerService
     public Task<bool> CancelAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        return context.WriteAsync(async scope => await scope.Connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE work_timers SET state = 'canceled' WHERE tenant_id = @tenant AND timer_key = @key AND state = 'pending'",
-            new { tenant = context.TenantId, key }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0, cancellationToken);
+        return context.WriteAsync(async scope =>
+        {
+            if (await StoredAsync(scope.Connection, scope.Transaction, key, cancellationToken).ConfigureAwait(false) is not { } stored)
+            {
+                return false;
+            }
+
+            await EnsureMayChangeAsync(scope, stored.RecordId, cancellationToken).ConfigureAwait(false);
+            return await scope.Connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE work_timers SET state = 'canceled' WHERE tenant_id = @tenant AND timer_key = @key AND state = 'pending'",
+                new { tenant = context.TenantId, key }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
+        }, cancellationToken);
     }
 
     public Task<WorkTimer?> GetAsync(string key, CancellationToken cancellationToken = default)
@@ -69,11 +85,56 @@ internal sealed class WorkTimerService(WorkContext context) : IWorkTimerService
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
         return context.ReadAsync(async (c, tx) =>
         {
-            var row = await c.QuerySingleOrDefaultAsync<TimerRow>(new CommandDefinition(
-                $"SELECT {Columns} FROM work_timers WHERE tenant_id = @tenant AND timer_key = @key", new { tenant = context.TenantId, key }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return row?.ToTimer();
+            var timer = await StoredAsync(c, tx, key, cancellationToken).ConfigureAwait(false);
+            var access = await context.AccessAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            if (timer is null || access.IsSystem)
+            {
+                return timer;
+            }
+
+            // A user sees the timers of records they may read (null otherwise, as for a missing key), and record-less
+            // timers with the Customize privilege.
+            if (timer.RecordId is { } record)
+            {
+                try
+                {
+                    await context.EnsureRecordAsync(c, tx, access, record, RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
+                    return timer;
+                }
+                catch (CrmNotFoundException)
+                {
+                    return null;
+                }
+            }
+
+            return access.Has(TenantPrivilege.Customize) ? timer : null;
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// For a caller with a user: a timer about a record may be set, replaced or canceled only by someone who may
+    /// change the record (its event drives the record's rules); a timer about no record needs Customize.
+    /// </summary>
+    private async Task EnsureMayChangeAsync(Pipeline.OperationScope scope, Guid? recordId, CancellationToken cancellationToken)
+    {
+        if (scope.Access.IsSystem)
+        {
+            return;
+        }
+
+        if (recordId is { } record)
+        {
+            await context.EnsureRecordAsync(scope.Connection, scope.Transaction, scope.Access, record, RecordPrivilege.Write, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            scope.Access.Require(TenantPrivilege.Customize, "setting or canceling a timer that is about no record");
+        }
+    }
+
+    private async Task<WorkTimer?> StoredAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? tx, string key, CancellationToken cancellationToken) =>
+        (await c.QuerySingleOrDefaultAsync<TimerRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM work_timers WHERE tenant_id = @tenant AND timer_key = @key", new { tenant = context.TenantId, key }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))?.ToTimer();
 }
 
 /// <summary>A timer row as read by Dapper.</summary>

@@ -1,6 +1,6 @@
 // Crm.Engine plugin host: loads every plugin folder under a plugins directory and shows what each brought.
 // Run: dotnet run --project samples/Crm.Samples.PluginHost [-- <plugins directory>]
-// Without an argument it loads bin/.../plugins, where the build lays out the built-in plugins.
+// Without an argument it loads bin/.../plugins, where the build lays out the built-in plugins of plugins/ (none yet).
 using Crm.Engine.Abstractions;
 using Crm.Engine.Plugins;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,8 +19,11 @@ builder.Services.AddCrmEngine()
 using var host = builder.Build();
 await host.StartAsync();
 
-Console.WriteLine($"Plugins in {pluginsDirectory}:");
-foreach (var plugin in host.Services.GetRequiredService<IPluginCatalog>().Plugins)
+var catalog = host.Services.GetRequiredService<IPluginCatalog>();
+Console.WriteLine(catalog.Plugins.Count == 0
+    ? $"No plugins found in {pluginsDirectory} (each plugin is a folder with its plugin.json; the repository's plugins/ folder has no built-in module yet)."
+    : $"Plugins in {pluginsDirectory}:");
+foreach (var plugin in catalog.Plugins)
 {
     Console.WriteLine($"  {plugin.Id} {plugin.Version}: {plugin.Status}{(plugin.Error is null ? string.Empty : " - " + plugin.Error)}");
 }

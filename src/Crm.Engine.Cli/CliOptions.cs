@@ -37,6 +37,20 @@ internal sealed class CliOptions
     /// <summary>The <c>--user</c> option: the user name tenant commands act as (default: the system context).</summary>
     public Option<string?> User { get; }
 
+    /// <summary>
+    /// For a command that acts on the database rather than a tenant: refuses an explicit <c>--user</c> (users belong
+    /// to a tenant), so it is never silently ignored. <c>CRM_USER</c> from the environment is not an error there.
+    /// </summary>
+    /// <param name="parseResult">The parsed command line.</param>
+    /// <param name="command">The command, for the message.</param>
+    public void RefuseUser(ParseResult parseResult, string command)
+    {
+        if (parseResult.GetResult(User) is { Implicit: false })
+        {
+            throw new CliException($"--user does not apply to `crm {command}`: it acts on the database, not as a user of a tenant.", CrmCli.UsageError);
+        }
+    }
+
     /// <summary>Creates a <c>--tenant</c> option for a group of tenant-scoped commands.</summary>
     /// <returns>The option; add it to the group's command, it is inherited by the group's commands.</returns>
     public Option<string?> CreateTenant() => new("--tenant")

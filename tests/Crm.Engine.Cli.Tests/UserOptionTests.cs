@@ -13,6 +13,21 @@ public sealed class UserOptionTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
+    [Theory]
+    [InlineData("init")]
+    [InlineData("tenant", "list")]
+    [InlineData("tenant", "create", "globex", "--name", "Globex")]
+    public async Task DatabaseCommands_ExplicitUser_RefusedNotIgnored(params string[] command)
+    {
+        await _cli.InitAsync("acme");
+
+        var result = await _cli.RunAsync([.. command, "--user", "rep"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--user does not apply to `crm {string.Join(' ', command.TakeWhile(c => c is "init" or "tenant" or "list" or "create"))}`", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("globex", await _cli.RunOkAsync("tenant", "list"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AccountList_AsSalesRep_ShowsOnlyWhatTheUserMayRead()
     {

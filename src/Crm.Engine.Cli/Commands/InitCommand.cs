@@ -10,6 +10,7 @@ internal static class InitCommand
         var command = new Command("init", "Create the database (if missing) and apply pending migrations. Safe to run again.");
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
+            options.RefuseUser(parseResult, "init");
             var path = parseResult.GetRequiredValue(options.Database);
             await using var session = await EngineSession.OpenAsync(path, create: true, cancellationToken).ConfigureAwait(false);
             var output = context.Output;

@@ -26,6 +26,7 @@ internal static class TenantCommands
         var command = new Command("create", "Create a tenant.") { id, name, timeZone, culture, currency };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
+            options.RefuseUser(parseResult, "tenant create");
             await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
             var settings = new TenantSettings(
                 parseResult.GetValue(timeZone) ?? defaults.TimeZone,
@@ -45,6 +46,7 @@ internal static class TenantCommands
         var command = new Command("list", "List every tenant.") { json };
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
+            options.RefuseUser(parseResult, "tenant list");
             await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken).ConfigureAwait(false);
             var tenants = await session.Engine.Tenants.ListAsync(cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(json))

@@ -28,6 +28,7 @@ internal static class RuleCommands
         rules.Subcommands.Add(BuildTest(context, options, explain: true));
         rules.Subcommands.Add(BuildApply(context, options));
         rules.Subcommands.Add(BuildHistory(context, options));
+        rules.Subcommands.Add(BuildDiff(context, options));
         rules.Subcommands.Add(BuildRollback(context, options));
         rules.Subcommands.Add(BuildActions(context));
         return rules;
@@ -189,6 +190,56 @@ internal static class RuleCommands
             }
 
             context.CreateConsole().Write(table);
+            return CrmCli.Success;
+        });
+        return command;
+    }
+
+    private static Command BuildDiff(CliContext context, CliOptions options)
+    {
+        var tenant = options.CreateTenant();
+        var from = new Option<long?>("--from") { Description = "The older version (default: the one before --to).", HelpName = "version" };
+        var to = new Option<long?>("--to") { Description = "The newer version (default: the live one).", HelpName = "version" };
+        var command = new Command("diff", "Show what changed in the tenant's packs between two rule-base versions (unified diff, per pack file).") { tenant, from, to };
+        CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
+        {
+            var tenantId = CliOptions.GetTenant(parseResult, tenant);
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
+            var caller = (await session.OpenTenantAsync(tenantId, cancellationToken).ConfigureAwait(false)).Caller;
+            var history = await session.Services.GetRequiredService<IRuleBases>().ForCaller(caller).HistoryAsync(cancellationToken).ConfigureAwait(false);
+            if (history.Count == 0)
+            {
+                throw new CliException($"tenant {tenantId} has no rule-base versions to compare: apply a pack with `crm rules apply <pack> --tenant {tenantId}`.");
+            }
+
+            RuleBaseVersion Find(long version) => history.FirstOrDefault(v => v.Version == version)
+                ?? throw new CliException(string.Create(CultureInfo.InvariantCulture, $"tenant {tenantId} has no rule-base version {version}; its versions are {history[0].Version} to {history[^1].Version}."));
+            var newer = Find(parseResult.GetValue(to) ?? history[^1].Version);
+            var olderNumber = parseResult.GetValue(from) ?? newer.Version - 1;
+            var older = olderNumber == 0 && parseResult.GetValue(from) is null
+                ? new RuleBaseVersion(0, newer.AppliedAt, null, "nothing applied", 0, new Dictionary<string, string>())
+                : Find(olderNumber);
+            var lines = new List<string>();
+            foreach (var pack in older.Packs.Keys.Union(newer.Packs.Keys).Order(StringComparer.Ordinal))
+            {
+                lines.AddRange(TextDiff.Unified(
+                    older.Packs.ContainsKey(pack) ? $"v{older.Version}/{pack}" : "/dev/null",
+                    newer.Packs.ContainsKey(pack) ? $"v{newer.Version}/{pack}" : "/dev/null",
+                    older.Packs.GetValueOrDefault(pack), newer.Packs.GetValueOrDefault(pack)));
+            }
+
+            await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Tenant {tenantId}: version {older.Version} ({older.Comment}, {older.RuleCount} rules) -> version {newer.Version} ({newer.Comment}, {newer.RuleCount} rules)")).ConfigureAwait(false);
+            if (lines.Count == 0)
+            {
+                await context.Output.WriteLineAsync("The packs are the same.").ConfigureAwait(false);
+            }
+
+            foreach (var line in lines)
+            {
+                await context.Output.WriteLineAsync(line).ConfigureAwait(false);
+            }
+
             return CrmCli.Success;
         });
         return command;

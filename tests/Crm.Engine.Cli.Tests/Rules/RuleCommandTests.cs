@@ -175,6 +175,28 @@ public sealed class RuleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Diff_BetweenVersions_UnifiedDiffPerPack()
+    {
+        await _cli.InitAsync("acme");
+        await _cli.RunOkAsync("field", "add", "account", "loyaltyTier_c", "--type", "choice", "--option", "gold", "--option", "silver", "--tenant", "acme");
+        await _cli.RunOkAsync("rules", "apply", Write("gold.yaml", AccountPack), "--tenant", "acme");
+        await _cli.RunOkAsync("rules", "apply", Write("gold.yaml", AccountPack.Replace("'gold'", "'silver'", StringComparison.Ordinal)), "--tenant", "acme");
+
+        var latest = await _cli.RunOkAsync("rules", "diff", "--tenant", "acme");
+        var first = await _cli.RunOkAsync("rules", "diff", "--tenant", "acme", "--to", "1");
+        var same = await _cli.RunOkAsync("rules", "diff", "--tenant", "acme", "--from", "2", "--to", "2");
+        var missing = await _cli.RunAsync("rules", "diff", "--tenant", "acme", "--from", "7");
+
+        Assert.Contains("version 1 (apply gold.yaml, 1 rules) -> version 2", latest, StringComparison.Ordinal);
+        Assert.Contains(string.Join(Environment.NewLine, "--- v1/gold.yaml", "+++ v2/gold.yaml", "@@ -3,7 +3,7 @@", "   - name: Gold customers are flagged",
+            "     when:", "       - match: account", "-        where: account.loyaltyTier_c == 'gold'", "+        where: account.loyaltyTier_c == 'silver'", "     then:"), latest, StringComparison.Ordinal);
+        Assert.Contains("--- /dev/null" + Environment.NewLine + "+++ v1/gold.yaml" + Environment.NewLine + "@@ -0,0 +1,9 @@", first, StringComparison.Ordinal);
+        Assert.Contains("The packs are the same.", same, StringComparison.Ordinal);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("has no rule-base version 7; its versions are 1 to 2", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Apply_AsNamedUser_NeedsCustomizeAndRecordsTheUser()
     {
         await _cli.InitAsync("acme");

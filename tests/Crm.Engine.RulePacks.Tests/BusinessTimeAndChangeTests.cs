@@ -107,7 +107,73 @@ public sealed class BusinessTimeAndChangeTests
                     with: { record: case, event: due, after: 'addBusinessDays(case.openedAt, 1) - case.openedAt' }
             """;
         var result = DryRun(pack, OneCase("\"openedAt\": \"2026-01-09T10:00:00Z\""));
-        Assert.Equal(TimeSpan.FromDays(3), result.Evaluation!.Actions[1].Parameters["after"]); // Friday → Monday
+        Assert.Equal(BusinessDuration.FromWorkingTime(TimeSpan.FromDays(3)), result.Evaluation!.Actions[1].Parameters["after"]); // Friday → Monday
+    }
+
+    [Theory]
+    [InlineData("days(2)", 2, 0)]
+    [InlineData("weeks(1)", 7, 0)]
+    [InlineData("days(1) + days(2)", 3, 0)]
+    [InlineData("coalesce(days(case.slaHours), days(4))", 4, 0)]
+    [InlineData("hours(48)", null, 48)]
+    [InlineData("hours(24)", null, 24)]
+    [InlineData("minutes(1440)", null, 24)]
+    [InlineData("hours(47)", null, 47)]
+    [InlineData("days(1) + hours(4)", null, 28)]
+    [InlineData("days(1.5)", null, 36)]
+    public void StartTimerAfter_KeepsTheUnitAsWritten(string after, int? businessDays, int workingHours)
+    {
+        var pack = $$"""
+            schemaVersion: 1
+            rules:
+              - name: Due
+                when: [ { match: case } ]
+                then:
+                  - action: startTimer
+                    with: { record: case, event: due, after: '{{after}}' }
+            """;
+        var result = DryRun(pack, OneCase("\"openedAt\": \"2026-01-09T10:00:00Z\""));
+        Assert.Empty(result.Errors);
+        var expected = businessDays is { } days ? BusinessDuration.FromBusinessDays(days) : BusinessDuration.FromWorkingTime(TimeSpan.FromHours(workingHours));
+        Assert.Equal(expected, Assert.Single(result.Evaluation!.Actions).Parameters["after"]);
+    }
+
+    [Fact]
+    public async Task StartTimer_HoursAndDaysOnAnEightHourCalendar_GiveWorkingHoursAndBusinessDays()
+    {
+        await using var host = await CrmTestHost.StartAsync(b => b.AddPlugin<CaseTestPlugin>("cases").AddRulePacks());
+        var tenant = await host.CreateTenantAsync("acme");
+        var work = host.Services.GetRequiredService<IWorkServices>().ForTenant("acme");
+        var weekdays = new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday };
+        await work.Calendars.SaveAsync(new BusinessCalendarDefinition
+        {
+            Key = "desk",
+            TimeZone = "UTC",
+            WorkingHours = weekdays.ToDictionary(d => d, IReadOnlyList<WorkingInterval> (_) => [new(new(9, 0), new(17, 0))]),
+        });
+        var pack = """
+            schemaVersion: 1
+            rules:
+              - name: Timers
+                when: [ { match: case } ]
+                then:
+                  - action: startTimer
+                    with: { record: case, event: h48, after: hours(48), calendar: desk }
+                  - action: startTimer
+                    with: { record: case, event: d2, after: days(2), calendar: desk }
+                  - action: startTimer
+                    with: { record: case, event: h47, after: hours(47), calendar: desk }
+            """;
+        await host.Services.GetRequiredService<IRuleBases>().ForTenant("acme").ApplyAsync(pack, "timers.yaml");
+
+        // Monday 5 January 2026, 09:00 UTC; 8 working hours a day, Monday to Friday.
+        var created = await tenant.Records.CreateAsync("case", new Dictionary<string, object?> { ["subject"] = "Kettle" });
+        Assert.Equal(CrmTestHost.DefaultStart, host.Clock.GetUtcNow());
+        async Task<DateTimeOffset> Due(string eventName) => (await work.Timers.GetAsync($"{eventName}:{created.Id}"))!.DueAt;
+
+        Assert.Equal(new DateTimeOffset(2026, 1, 12, 17, 0, 0, TimeSpan.Zero), await Due("h48")); // 6 working days of 8 hours
+        Assert.Equal(new DateTimeOffset(2026, 1, 12, 16, 0, 0, TimeSpan.Zero), await Due("h47")); // one hour earlier
+        Assert.Equal(new DateTimeOffset(2026, 1, 7, 9, 0, 0, TimeSpan.Zero), await Due("d2")); // 2 business days
     }
 
     [Theory]

@@ -38,9 +38,9 @@ public sealed class EvaluationTests
         Assert.Equal(["setField", "startTimer", "notifyRoles", "startTimer"], evaluation.Actions.Select(a => a.ActionName));
         Assert.Equal(48m, evaluation.Actions[0].Parameters["value"]);
         Assert.Equal("slaHours", evaluation.Actions[0].Parameters["field"]);
-        Assert.Equal(TimeSpan.FromHours(48), evaluation.Actions[1].Parameters["after"]);
+        Assert.Equal(BusinessDuration.FromWorkingTime(TimeSpan.FromHours(48)), evaluation.Actions[1].Parameters["after"]);
         Assert.Equal(["salesManager", "qualityManager", "procurementManager", "generalManager"], (IReadOnlyList<string>)evaluation.Actions[2].Parameters["roles"]!);
-        Assert.Equal(TimeSpan.FromDays(2), evaluation.Actions[3].Parameters["after"]);
+        Assert.Equal(BusinessDuration.FromBusinessDays(2), evaluation.Actions[3].Parameters["after"]);
         Assert.Equal(["case", "account"], evaluation.Actions[2].Facts.Select(f => f.Key));
     }
 
@@ -49,7 +49,7 @@ public sealed class EvaluationTests
     {
         var result = PackFixtures.Workbench().Test(PackFixtures.Sample("complaint-desk.yaml"), "complaint-desk.yaml", [Account(), Case("general", "delivery")]);
         Assert.Equal(["Classify general complaint"], result.Evaluation!.Firings.Select(f => f.RuleName));
-        Assert.Equal(TimeSpan.FromDays(5), result.Evaluation.Actions[1].Parameters["after"]);
+        Assert.Equal(BusinessDuration.FromBusinessDays(5), result.Evaluation.Actions[1].Parameters["after"]);
     }
 
     [Fact]

@@ -26,6 +26,12 @@ public enum RuleParameterType
 
     /// <summary>Any value an expression can produce (text, number, bool, date, null).</summary>
     Any = 7,
+
+    /// <summary>
+    /// Business time on a calendar (<see cref="Work.BusinessDuration"/>), in the unit the rule author wrote:
+    /// <c>days(n)</c>/<c>weeks(n)</c> are business days, <c>hours(n)</c>/<c>minutes(n)</c> working time.
+    /// </summary>
+    BusinessDuration = 8,
 }
 
 /// <summary>One documented parameter of a rule action.</summary>

@@ -339,6 +339,7 @@ internal static class RuleCommands
     {
         CrmRecord r => r.Values.TryGetValue("subject", out var s) && s is string subject ? $"{r.EntityType} {r.Id} '{subject}'"
             : r.Values.TryGetValue("name", out var n) && n is string name ? $"{r.EntityType} {r.Id} '{name}'" : $"{r.EntityType} {r.Id}",
+        BusinessDuration business => business.ToString(),
         TimeSpan span => span.TotalDays >= 1 && span.TotalDays == Math.Floor(span.TotalDays) ? $"{span.TotalDays} day(s)" : $"{span.TotalHours} hour(s)",
         IReadOnlyList<string> list => $"[{string.Join(", ", list)}]",
         string text => $"\"{text}\"",
@@ -350,6 +351,7 @@ internal static class RuleCommands
     {
         RuleParameterType.TextList => "list of text",
         RuleParameterType.Record => "record alias",
+        RuleParameterType.BusinessDuration => "business duration",
         _ => type.ToString().ToLowerInvariant(),
     };
 

@@ -148,7 +148,7 @@ internal static partial class CoreRuleActions
             Parameters =
             [
                 new("event", RuleParameterType.Text, true, "The event name the DeadlineReached fact carries, e.g. planOverdue."),
-                new("after", RuleParameterType.Duration, true, "Business time from now, e.g. days(2) or hours(48)."),
+                new("after", RuleParameterType.BusinessDuration, true, "Business time from now, e.g. days(2) (business days) or hours(48) (working hours)."),
                 new("record", RuleParameterType.Record, false, "The alias of the record the timer is about."),
                 new("calendar", RuleParameterType.Text, false, "The business calendar's key (default: the tenant's default calendar)."),
                 new("key", RuleParameterType.Text, false, "The timer key; by default '<event>:<record id>' (what cancelTimer computes too)."),
@@ -158,7 +158,7 @@ internal static partial class CoreRuleActions
             {
                 var record = ctx.GetParameter<CrmRecord>("record");
                 var eventName = ctx.GetParameter<string>("event")!;
-                var after = ctx.GetParameter<TimeSpan?>("after") ?? TimeSpan.Zero;
+                var after = ctx.GetParameter<BusinessDuration?>("after") ?? BusinessDuration.FromWorkingTime(TimeSpan.Zero);
                 var work = ctx.Services.GetRequiredService<IWorkServices>().ForCaller(ctx.Caller());
                 var calendar = await work.Calendars.GetAsync(ctx.GetParameter<string>("calendar") ?? BusinessCalendarDefinition.DefaultKey, ctx.CancellationToken).ConfigureAwait(false);
                 var now = ctx.Services.GetRequiredService<TimeProvider>().GetUtcNow();
@@ -169,10 +169,8 @@ internal static partial class CoreRuleActions
                     return;
                 }
 
-                // days(n)/weeks(n) are business days ("a plan within 2 days"); anything else is working time ("48 hours").
-                var due = after.Ticks % TimeSpan.TicksPerDay == 0 && after > TimeSpan.Zero
-                    ? calendar.AddBusinessDays(now, (int)after.TotalDays)
-                    : calendar.AddBusinessTime(now, after);
+                // days(n)/weeks(n) are business days ("a plan within 2 days"); hours(n)/minutes(n) working time ("48 hours").
+                var due = after.AddTo(calendar, now);
                 await work.Timers.ScheduleAsync(
                     new TimerRequest
                     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Linq.Expressions;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Rules;
+using Crm.Engine.Abstractions.Work;
 using Crm.Engine.RulePacks.Actions;
 using Crm.Engine.RulePacks.Expressions;
 using Crm.Engine.RulePacks.Packs;
@@ -394,7 +395,7 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
                 RuleParameterType.Number => typeof(decimal?),
                 RuleParameterType.Bool => typeof(bool?),
                 RuleParameterType.DateTime => typeof(DateTimeOffset?),
-                RuleParameterType.Duration => typeof(TimeSpan?),
+                RuleParameterType.Duration or RuleParameterType.BusinessDuration => typeof(TimeSpan?),
                 _ => null,
             };
             var compiled = owner.BindValue(expressionText, _positive, expected, out var used, out var error);
@@ -407,8 +408,22 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
 
             UseCalendars(used, source, shift);
 
+            if (declared.Type == RuleParameterType.BusinessDuration)
+            {
+                // Business time keeps the unit as written: days(2) is 2 business days, hours(48) is 48 working hours.
+                var inDays = Binder.IsInDays(Expressions.Parser.Parse(expressionText));
+                var span = compiled;
+                compiled = facts => span(facts) is TimeSpan value ? ToBusinessDuration(value, inDays) : null;
+            }
+
             return new PlannedParameter(p.Name, compiled);
         }
+
+        // A whole number of days written in days is business days; a fraction of a day (days(1.5)) is working time.
+        private static BusinessDuration ToBusinessDuration(TimeSpan value, bool inDays) =>
+            inDays && value >= TimeSpan.Zero && value.Ticks % TimeSpan.TicksPerDay == 0
+                ? BusinessDuration.FromBusinessDays((int)value.TotalDays)
+                : BusinessDuration.FromWorkingTime(value);
 
         private static string Describe(RuleParameterType type) => type switch
         {
@@ -417,6 +432,7 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
             RuleParameterType.Bool => "true or false",
             RuleParameterType.DateTime => "an instant expression",
             RuleParameterType.Duration => "a duration such as days(2)",
+            RuleParameterType.BusinessDuration => "business time such as days(2) or hours(48)",
             RuleParameterType.Record => "the alias of a matched record",
             _ => "a value",
         };

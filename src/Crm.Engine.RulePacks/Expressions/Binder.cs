@@ -56,6 +56,20 @@ internal sealed class Binder
         _ => "record",
     };
 
+    /// <summary>
+    /// Whether a duration expression is written in days: <c>days(n)</c>, <c>weeks(n)</c>, and sums, differences,
+    /// negations and coalesces of those only. Anything else (<c>hours(48)</c>, <c>days(1) + hours(4)</c>, the difference
+    /// of two datetimes) is a span of time.
+    /// </summary>
+    public static bool IsInDays(Node node) => node switch
+    {
+        CallNode { Target: null, Name: "days" or "weeks" } => true,
+        CallNode { Target: null, Name: "coalesce", Arguments: [var first, var second] } => IsInDays(first) && IsInDays(second),
+        UnaryNode { Operator: "-" } u => IsInDays(u.Operand),
+        BinaryNode { Operator: "+" or "-" } b => IsInDays(b.Left) && IsInDays(b.Right),
+        _ => false,
+    };
+
     /// <summary>Binds a condition: the result must be a bool (null counts as false).</summary>
     public Expression BindCondition(Node node)
     {

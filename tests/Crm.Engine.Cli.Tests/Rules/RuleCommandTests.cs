@@ -70,7 +70,8 @@ public sealed class RuleCommandTests : IDisposable
         Assert.True(first >= 0 && second > first, output);
         Assert.Contains("facts: case = case 22222222-2222-2222-2222-222222222222 'Broken kettle'", output, StringComparison.Ordinal);
         Assert.Contains("-> setField(record: case 22222222-2222-2222-2222-222222222222 'Broken kettle', field: \"slaHours\", value: 48)", output, StringComparison.Ordinal);
-        Assert.Contains("-> startTimer(record: case 22222222-2222-2222-2222-222222222222 'Broken kettle', event: \"slaDue\", after: 2 day(s))", output, StringComparison.Ordinal);
+        Assert.Contains("-> startTimer(record: case 22222222-2222-2222-2222-222222222222 'Broken kettle', event: \"slaDue\", after: 48 working hour(s))", output, StringComparison.Ordinal);
+        Assert.Contains("event: \"planDue\", after: 2 business day(s))", output, StringComparison.Ordinal);
         Assert.Contains("roles: [salesManager, qualityManager, procurementManager, generalManager]", output, StringComparison.Ordinal);
     }
 
@@ -104,7 +105,7 @@ public sealed class RuleCommandTests : IDisposable
         var output = await _cli.RunOkAsync("rules", "test", pack, "--facts", facts, "--entities", Sample("entities.json"));
         Assert.Contains("2 rule firing(s)", output, StringComparison.Ordinal);
         Assert.Contains("Plan proposed", output, StringComparison.Ordinal);
-        Assert.Contains("event: \"planDue\", after: 4 day(s)", output, StringComparison.Ordinal); // Monday 10:00 -> Friday 10:00
+        Assert.Contains("event: \"planDue\", after: 96 working hour(s)", output, StringComparison.Ordinal); // Monday 10:00 -> Friday 10:00, a difference of datetimes
         Assert.Contains("facts: case = case 33333333-3333-3333-3333-333333333333 'Dent'", output, StringComparison.Ordinal);
     }
 
@@ -141,6 +142,7 @@ public sealed class RuleCommandTests : IDisposable
         }
 
         Assert.Contains("roles: list of text, required", output, StringComparison.Ordinal);
+        Assert.Contains("after: business duration, required", output, StringComparison.Ordinal);
         var json = await _cli.RunOkAsync("rules", "actions", "--json");
         Assert.Contains("\"name\": \"notifyRoles\"", json, StringComparison.Ordinal);
     }

@@ -15,7 +15,14 @@ namespace Crm.Engine.RulePacks;
 /// <param name="Errors">The pack's errors (when any, nothing was evaluated).</param>
 /// <param name="Evaluation">What fired and which actions would be taken (a dry run), or <see langword="null"/>.</param>
 /// <param name="Explanation">The explanation of the requested rule, or empty.</param>
-public sealed record RulePackTestResult(IReadOnlyList<RulePackError> Errors, RuleEvaluationResult? Evaluation, IReadOnlyList<string> Explanation);
+public sealed record RulePackTestResult(IReadOnlyList<RulePackError> Errors, RuleEvaluationResult? Evaluation, IReadOnlyList<string> Explanation)
+{
+    /// <summary>
+    /// When the rule to explain is not an enabled rule of the pack: why (with the closest names), also the only line of
+    /// <see cref="Explanation"/>; otherwise <see langword="null"/>.
+    /// </summary>
+    public string? UnknownRule { get; init; }
+}
 
 /// <summary>
 /// What a facts file gives a dry run: the facts (records, <see cref="RecordChange"/>s for records given as created or
@@ -143,7 +150,10 @@ public sealed class RulePackWorkbench
         var ruleBase = new RuleBase("(test)", 0, compiled, [], new Dictionary<string, string> { [fileName] = packText });
         var (result, session) = ruleBase.Evaluate(sample.Facts, dryRun: true, services: null, context, cancellationToken);
         result = result with { Warnings = [.. warnings, .. result.Warnings] };
-        return new RulePackTestResult(errors, result, explainRule is null ? [] : ruleBase.Explain(session, explainRule, context));
+        return new RulePackTestResult(errors, result, explainRule is null ? [] : ruleBase.Explain(session, explainRule, context))
+        {
+            UnknownRule = explainRule is null ? null : ruleBase.UnknownRule(explainRule),
+        };
     }
 
     /// <summary>

@@ -81,6 +81,7 @@ public sealed class EvaluationTests
     {
         var result = PackFixtures.Workbench().Test(PackFixtures.Sample("complaint-desk.yaml"), "c.yaml", [], "Plan recieved");
         Assert.Contains("did you mean 'Plan received'?", result.Explanation[0], StringComparison.Ordinal);
+        Assert.Equal(result.Explanation[0], result.UnknownRule);
     }
 
     [Fact]

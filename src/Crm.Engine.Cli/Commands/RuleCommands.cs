@@ -102,6 +102,11 @@ internal static class RuleCommands
                 return await WriteErrorsAsync(context, result.Errors).ConfigureAwait(false);
             }
 
+            if (result.UnknownRule is { } unknown)
+            {
+                throw new CliException(unknown);
+            }
+
             if (explain)
             {
                 foreach (var line in result.Explanation)

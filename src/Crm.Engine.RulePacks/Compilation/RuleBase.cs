@@ -106,14 +106,17 @@ internal sealed class RuleBase
         return (new RuleEvaluationResult(TenantId, Version, dryRun, firings, collector.Invocations, collector.Warnings), session);
     }
 
+    /// <summary>Why a rule cannot be explained (there is no enabled rule of that name, with a hint), or <see langword="null"/>.</summary>
+    public string? UnknownRule(string ruleName) =>
+        Factory.Rules.Any(r => r.Name == ruleName) ? null : $"There is no enabled rule '{ruleName}'{Schema.Suggest.Hint(ruleName, Factory.Rules.Select(r => r.Name))}.";
+
     /// <summary>Explains a rule against a session, with the pack's conditions as written.</summary>
     public IReadOnlyList<string> Explain(ISession session, string ruleName, EvaluationContext context)
     {
         using var scope = context.Enter();
-        if (!Factory.Rules.Any(r => r.Name == ruleName))
+        if (UnknownRule(ruleName) is { } unknown)
         {
-            var hint = Schema.Suggest.Hint(ruleName, Factory.Rules.Select(r => r.Name));
-            return [$"There is no enabled rule '{ruleName}'{hint}."];
+            return [unknown];
         }
 
         var explanation = session.Explain(ruleName);

@@ -133,6 +133,16 @@ public sealed class RuleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_UnknownRule_IsAnErrorWithExitCode1()
+    {
+        var facts = Write("facts.json", """[ { "type": "case", "subject": "Late", "category": "complaint", "status": "new" } ]""");
+        var result = await _cli.RunAsync("rules", "explain", Sample("process-mapping.yaml"), "--facts", facts, "--rule", "No such rule", "--entities", Sample("entities.json"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: There is no enabled rule 'No such rule'", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("no enabled rule", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Actions_ListsTheCatalogue()
     {
         var output = await _cli.RunOkAsync("rules", "actions");

@@ -82,6 +82,22 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_YamlMappingWithATabAsIndentation_IsAnErrorAtTheTab()
+    {
+        var lines = Yaml.Split('\n');
+        var line = Array.FindIndex(lines, l => l.StartsWith("    field: extId_c", StringComparison.Ordinal));
+        lines[line] = "\t" + lines[line][1..];
+        var (csv, mapping) = await SetUpAsync(mapping: string.Join('\n', lines));
+
+        var result = await _cli.RunAsync("import", csv, "--mapping", mapping, "--tenant", "acme", "--day-first");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"error: {mapping}({line + 1},1): ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("tab", result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, await ContactCountAsync());
+    }
+
+    [Fact]
     public async Task Import_DryRunJson_PrintsReportAndWritesNothing()
     {
         var (csv, mapping) = await SetUpAsync();

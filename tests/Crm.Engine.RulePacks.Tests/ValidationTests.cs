@@ -55,6 +55,24 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void TabAsIndentation_PointsAtTheTab()
+    {
+        var lines = PackFixtures.Sample("complaint-desk.yaml").ReplaceLineEndings("\n").Split('\n');
+        lines[38] = "\t" + lines[38][1..]; // line 39 ('    priority: 90'): a tab instead of the first space
+        var error = Single(string.Join('\n', lines));
+        Assert.Equal((39, 1), (error.Line, error.Column));
+        Assert.Contains("found invalid tab as indentation", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TabInAPlainScalarsIndentation_PointsAtTheTab()
+    {
+        var error = Single("schemaVersion: 1\nrules:\n  - name: x\n\twhen: []\n");
+        Assert.Equal((4, 1), (error.Line, error.Column));
+        Assert.Contains("tab", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnknownFactType_SuggestsTheClosest()
     {
         var error = Single(Pack("cse.priority == 'urgent'", type: "cse"));

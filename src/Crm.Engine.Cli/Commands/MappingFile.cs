@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Crm.Engine.Abstractions.Import;
+using Crm.Engine.RulePacks.Packs;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -36,10 +37,10 @@ internal static class MappingFile
         JsonObject root;
         try
         {
-            root = (yaml ? FromYaml(text) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })) as JsonObject
+            root = (yaml ? FromYaml(text, path) : JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })) as JsonObject
                 ?? throw new CliException($"{path}: a mapping file holds one object (entityType, columns, keyFields, ...).");
         }
-        catch (Exception ex) when (ex is JsonException or YamlException)
+        catch (JsonException ex)
         {
             throw new CliException($"{path}: {ex.Message}");
         }
@@ -76,10 +77,13 @@ internal static class MappingFile
         }
     }
 
-    private static JsonNode? FromYaml(string text)
+    private static JsonNode? FromYaml(string text, string path)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        if (!YamlText.TryLoad(text, out var stream, out var error))
+        {
+            throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{path}({error.Line},{error.Column}): {error.Message}"));
+        }
+
         return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
     }
 

@@ -68,14 +68,9 @@ internal sealed class PackReader
         }
 
         _lines = text.Split('\n');
-        var stream = new YamlStream();
-        try
+        if (!YamlText.TryLoad(text, out var stream, out var syntaxError))
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            Error(new SourcePosition((int)ex.Start.Line, (int)ex.Start.Column), $"the file is not valid YAML/JSON: {ex.Message}");
+            Error(new SourcePosition(syntaxError.Line, syntaxError.Column), $"the file is not valid YAML/JSON: {syntaxError.Message}");
             return null;
         }
 

@@ -48,9 +48,14 @@ public sealed class ValidationTests
     [Fact]
     public void YamlSyntaxError_HasLineAndColumn()
     {
-        var error = Single("schemaVersion: 1\nrules: [\n  - name: x\n");
+        const string Text = "schemaVersion: 1\nrules: [\n  - name: x\n";
+        var error = Single(Text);
         Assert.Null(error.Rule);
-        Assert.True(error.Line >= 2, error.ToString());
+
+        // A block entry ('-') cannot start a node inside the flow sequence opened on line 2.
+        var lines = Text.Split('\n');
+        var line = Array.FindIndex(lines, l => l.Contains("- name", StringComparison.Ordinal));
+        Assert.Equal((line + 1, lines[line].IndexOf('-', StringComparison.Ordinal) + 1), (error.Line, error.Column));
         Assert.Contains("not valid YAML/JSON", error.Message, StringComparison.Ordinal);
     }
 
@@ -116,7 +121,11 @@ public sealed class ValidationTests
     [Fact]
     public void NonBooleanCondition_IsAnError()
     {
-        var error = Single(Pack("case.slaHours + 1"));
+        const string Where = "case.slaHours + 1";
+        var error = Single(Pack(Where));
+
+        // At the operator that gives the number, in the expression starting at column 16 of line 6.
+        Assert.Equal((6, 16 + Where.IndexOf('+', StringComparison.Ordinal)), (error.Line, error.Column));
         Assert.Contains("a condition must be true or false", error.Message, StringComparison.Ordinal);
     }
 
@@ -173,6 +182,9 @@ public sealed class ValidationTests
     {
         var error = Single(Pack("case.priority == 'urgent'", action: "notifyRoles", with: "{ record: case, roles: salesManager, template: t }"));
         Assert.Contains("parameter 'roles' is a list of texts", error.Message, StringComparison.Ordinal);
+
+        // At the value, on line 9 ('with' at column 9).
+        Assert.Equal((9, 9 + "with: { record: case, roles: ".Length), (error.Line, error.Column));
     }
 
     [Fact]
@@ -228,8 +240,10 @@ public sealed class ValidationTests
     {
         var terms = string.Join(" or ", Enumerable.Repeat("case.priority == 'urgent'", 100));
         var error = Single(Pack(terms));
-        Assert.Equal(6, error.Line);
-        Assert.Contains("characters long; the limit is", error.Message, StringComparison.Ordinal);
+        Assert.Contains("characters long; the limit is 2000", error.Message, StringComparison.Ordinal);
+
+        // At the first character past the limit of the expression starting at column 16 of line 6.
+        Assert.Equal((6, 16 + Expressions.ExpressionLimits.MaxLength), (error.Line, error.Column));
     }
 
     [Fact]

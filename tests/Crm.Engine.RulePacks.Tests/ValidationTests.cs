@@ -60,6 +60,16 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void TabsInAMultiLineFlowSequence_SyntaxErrorNotACrash()
+    {
+        // YamlDotNet throws InvalidOperationException on this input rather than a syntax error.
+        var error = Single("schemaVersion: 1\nrules:\n  - name: x\n    tags: [a,\n\tb]\n");
+
+        Assert.Contains("not valid YAML/JSON", error.Message, StringComparison.Ordinal);
+        Assert.InRange(error.Line, 4, 5);
+    }
+
+    [Fact]
     public void TabAsIndentation_PointsAtTheTab()
     {
         var lines = PackFixtures.Sample("complaint-desk.yaml").ReplaceLineEndings("\n").Split('\n');

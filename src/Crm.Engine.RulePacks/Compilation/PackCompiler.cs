@@ -512,7 +512,8 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
     {
         error = null;
         calendars = [];
-        var key = $"{text}\u0001{expected?.Name}\u0001{string.Join(',', aliases.Select(a => $"{a.Alias}:{a.Shape.Name}"))}";
+        // The full type name: every nullable type's Name is "Nullable`1", so number and duration values would share a key.
+        var key = $"{text}\u0001{expected?.FullName}\u0001{string.Join(',', aliases.Select(a => $"{a.Alias}:{a.Shape.Name}"))}";
         if (_schema.ValueCache.TryGetValue(key, out var cached))
         {
             calendars = cached.Calendars;

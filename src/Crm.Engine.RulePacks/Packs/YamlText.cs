@@ -35,6 +35,14 @@ internal static class YamlText
             (stream, error) = (null, new YamlSyntaxError(ex.Message, line, column));
             return false;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet fails this way on some malformed input (tabs inside a multi-line flow sequence) instead of
+            // with a syntax error; it is still the file's fault, so it is reported as one, where parsing stopped.
+            var last = parser.Current;
+            (stream, error) = (null, new YamlSyntaxError(ex.Message, (int)(last?.End.Line ?? 1), (int)(last?.End.Column ?? 1)));
+            return false;
+        }
     }
 
     private static (int Line, int Column) Position(YamlException ex, string text, ParsingEvent? last)

@@ -133,7 +133,17 @@ internal sealed class RuleBase
         foreach (var branch in explanation.Branches.Where(b => b.CompleteMatches == 0))
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"  {branch.MatchedElements} of {branch.ElementCount} pattern(s) matched; pattern {branch.MatchedElements + 1} failed:"));
-            foreach (var failure in branch.Failures)
+            // Records of every entity type are candidates of every pattern (one CLR type); a record of another type
+            // failing the pattern's type check is not a reason worth listing.
+            var typeGuards = branch.Failures.Where(f => f.Fact is not null && IsTypeGuard(info, f)).ToList();
+            foreach (var declaration in typeGuards.Select(f => f.Declaration).Distinct(StringComparer.Ordinal)
+                .Where(d => branch.Failures.All(f => f.Declaration != d || typeGuards.Contains(f))))
+            {
+                var type = WrittenText(info, typeGuards.First(f => f.Declaration == declaration).Condition)![(declaration.Length + " is a ".Length)..];
+                lines.Add($"    {declaration}: no {type} record among the facts");
+            }
+
+            foreach (var failure in branch.Failures.Except(typeGuards))
             {
                 var condition = ConditionText(info, failure.Condition);
                 var with = failure.PartialMatch.Count == 0 ? string.Empty : $" (with {Facts(failure.PartialMatch)})";
@@ -154,6 +164,12 @@ internal sealed class RuleBase
     };
 
     private static string Facts(IEnumerable<KeyValuePair<string, object?>> facts) => string.Join(", ", facts.Select(f => $"{f.Key} = {Describe(f.Value)}"));
+
+    private static bool IsTypeGuard(PackRuleInfo? info, ConditionFailure failure) =>
+        WrittenText(info, failure.Condition) is { } written && written.StartsWith(failure.Declaration + " is a ", StringComparison.Ordinal);
+
+    private static string? WrittenText(PackRuleInfo? info, string condition) =>
+        info is not null && info.ConditionText.TryGetValue(condition, out var written) ? written : null;
 
     private static string ConditionText(PackRuleInfo? info, string condition)
     {

@@ -119,6 +119,21 @@ public sealed class RuleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_NoRecordOfThePatternsType_SaysSoOnce()
+    {
+        var facts = Write("facts.json", """
+            [
+              { "type": "case", "subject": "Late", "category": "complaint", "status": "new", "accountId": "11111111-1111-1111-1111-111111111111" },
+              { "type": "case", "subject": "Broken", "category": "complaint", "status": "new" }
+            ]
+            """);
+        var output = await _cli.RunOkAsync("rules", "explain", Sample("process-mapping.yaml"), "--facts", facts, "--rule", "New complaint of a gold customer goes to the VIP desk", "--entities", Sample("entities.json"));
+
+        Assert.Contains("account: no account record among the facts", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("account = case", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_RuleThatDidNotFire_SaysWhichConditionFailedForWhichFact()
     {
         var facts = Write("facts.json", """
@@ -130,6 +145,8 @@ public sealed class RuleCommandTests : IDisposable
         var output = await _cli.RunOkAsync("rules", "explain", Sample("process-mapping.yaml"), "--facts", facts, "--rule", "New complaint of a gold customer goes to the VIP desk", "--entities", Sample("entities.json"));
         Assert.Contains("did not fire", output, StringComparison.Ordinal);
         Assert.Contains("account = account 11111111-1111-1111-1111-111111111111 ('Acme') failed: 'account.loyaltyTier_c == 'gold''", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("account = case", output, StringComparison.Ordinal); // a case is no candidate of the account pattern
+        Assert.DoesNotContain("is a account", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -119,6 +119,16 @@ public sealed class RuleCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Test_TheSampleFactsFile_GivesTheDocumentedDryRun()
+    {
+        var output = await _cli.RunOkAsync("rules", "test", Sample("complaint-desk.yaml"), "--facts", Sample("facts.json"), "--entities", Sample("entities.json"));
+
+        Assert.Contains("on 2 fact(s): 2 rule firing(s), 4 action(s) would be taken", output, StringComparison.Ordinal);
+        Assert.Contains("event: \"slaDue\", after: 48 working hour(s))", output, StringComparison.Ordinal);
+        Assert.Contains("event: \"planDue\", after: 2 business day(s))", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_NoRecordOfThePatternsType_SaysSoOnce()
     {
         var facts = Write("facts.json", """

@@ -315,7 +315,7 @@ internal sealed class ImportPlan
                 usage[i] = ImportColumnUsage.NotImported;
                 plan.Warnings.Add(auto is not null
                     ? $"column '{header[i]}' matches {entity.ApiName}.{auto.ApiName}, which {(auto.Definition.ReadOnly ? "the engine maintains" : "is already imported from another column")}: its values are not imported. Map it, or list it under ignoreColumns."
-                    : $"column '{header[i]}' is not mapped to any field: its values are not imported. Map it, list it under ignoreColumns, or keep such values with unmappedColumnsField.");
+                    : $"column '{header[i]}' is not mapped to any field: its values are not imported.{MaybeMeant(entity, plan, header[i])} Map it, list it under ignoreColumns, or keep such values with unmappedColumnsField.");
             }
         }
 
@@ -374,6 +374,15 @@ internal sealed class ImportPlan
         }
 
         return plan;
+    }
+
+    /// <summary>" Did you mean 'x'?" for a header close to a writable field not imported yet (by API name or label), else empty.</summary>
+    private static string MaybeMeant(TenantEntity entity, ImportPlan plan, string header)
+    {
+        var names = entity.Fields.Where(f => !f.Definition.ReadOnly && !plan.ColumnOfField.ContainsKey(f.ApiName))
+            .SelectMany(f => new[] { (Name: f.ApiName, Field: f.ApiName), (Name: f.Label, Field: f.ApiName) })
+            .GroupBy(n => n.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Field, StringComparer.OrdinalIgnoreCase);
+        return Suggestions.Closest(header, names.Keys) is { } close ? $" Did you mean {entity.ApiName}.{names[close]}?" : string.Empty;
     }
 }
 

@@ -175,6 +175,17 @@ public class ImportTests(ImportFixture fixture) : IClassFixture<ImportFixture>
     }
 
     [Fact]
+    public async Task ImportTextAsync_MisspelledHeader_WarningSuggestsTheField()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+
+        var report = await crm.ImportCsvAsync("External ID,Last Name,Jobtitel\nC1,Lovelace,Engineer\n", Only(Contacts(), "external id"));
+
+        var warning = Assert.Single(report.Warnings);
+        Assert.Contains("column 'Jobtitel' is not mapped to any field: its values are not imported. Did you mean contact.jobTitle?", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ImportTextAsync_UnmappedColumnsField_KeepsTheirValuesInTheTextField()
     {
         var crm = await fixture.NewContactTenantAsync();

@@ -206,7 +206,21 @@ public sealed class ImportCommandTests : IDisposable
         var result = await _cli.RunAsync("import", csv, "--mapping", mapping, "--tenant", "acme");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("keyField", result.Error);
+        Assert.Contains("the mapping has no key 'keyField' (did you mean 'keyFields'?)", result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, await ContactCountAsync());
+    }
+
+    [Fact]
+    public async Task Import_MappingFileWithMisspelledKeys_NamesEveryOneWithWhereAndSuggestion()
+    {
+        const string Json = """{ "entityType": "contact", "colums": [], "columns": [ { "column": "External ID", "field": "extId_c", "fomats": ["dd.MM.yyyy"] } ] }""";
+        var (csv, mapping) = await SetUpAsync(mapping: Json, mappingName: "mapping.json");
+
+        var result = await _cli.RunAsync("import", csv, "--mapping", mapping, "--tenant", "acme");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("the mapping has no key 'colums' (did you mean 'columns'?)", result.Error, StringComparison.Ordinal);
+        Assert.Contains("columns[0] has no key 'fomats' (did you mean 'formats'?)", result.Error, StringComparison.Ordinal);
         Assert.Equal(0, await ContactCountAsync());
     }
 

@@ -63,6 +63,13 @@ internal static class MappingFile
             throw new CliException($"{path} maps to entity '{fileEntity}' but --entity says '{entityType}'.");
         }
 
+        var unknown = new List<string>();
+        CheckKeys(root, typeof(ImportMapping), string.Empty, unknown);
+        if (unknown.Count > 0)
+        {
+            throw new CliException($"{path}: {string.Join("; ", unknown)}.");
+        }
+
         try
         {
             return root.Deserialize<ImportMapping>(Options) ?? throw new CliException($"{path}: the mapping is empty.");
@@ -74,6 +81,33 @@ internal static class MappingFile
         catch (InvalidOperationException ex)
         {
             throw new CliException($"{path}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Names every key the mapping types do not have (the serializer would only name the first, as a .NET member),
+    /// with where it is (<c>columns[2]</c>) and the key meant, when one is close.
+    /// </summary>
+    private static void CheckKeys(JsonObject node, Type type, string where, List<string> unknown)
+    {
+        var known = type.GetProperties().Where(p => p.CanWrite).ToDictionary(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name), StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in node)
+        {
+            if (!known.TryGetValue(key, out var property))
+            {
+                var close = Suggestions.Closest(key, known.Keys);
+                unknown.Add($"{(where.Length == 0 ? "the mapping" : where)} has no key '{key}'{(close is null ? string.Empty : $" (did you mean '{close}'?)")}; its keys are {string.Join(", ", known.Keys)}");
+            }
+            else if (property.PropertyType == typeof(IReadOnlyList<ColumnMapping>) && value is JsonArray columns)
+            {
+                for (var i = 0; i < columns.Count; i++)
+                {
+                    if (columns[i] is JsonObject column)
+                    {
+                        CheckKeys(column, typeof(ColumnMapping), string.Create(CultureInfo.InvariantCulture, $"columns[{i}]"), unknown);
+                    }
+                }
+            }
         }
     }
 

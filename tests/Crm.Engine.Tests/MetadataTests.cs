@@ -215,6 +215,17 @@ public class MetadataTests(EngineFixture fixture) : IClassFixture<EngineFixture>
     }
 
     [Fact]
+    public async Task AddCustomFieldAsync_WithoutLabel_LabelFromTheApiNameAndIdDroppedOnlyForLookups()
+    {
+        var crm = await fixture.NewTenantAsync();
+
+        var text = await crm.Metadata.AddCustomFieldAsync(CoreEntities.Account, new FieldDefinition { ApiName = "mqlId_c", Type = FieldType.Text });
+        var lookup = await crm.Metadata.AddCustomFieldAsync(CoreEntities.Account, new FieldDefinition { ApiName = "partnerAccountId_c", Type = FieldType.Lookup, LookupTarget = CoreEntities.Account });
+
+        Assert.Equal(("Mql id", "Partner account"), (text.Label, lookup.Label));
+    }
+
+    [Fact]
     public async Task AddCustomFieldAsync_DuplicateApiName_RejectedAndOriginalKept()
     {
         var crm = await fixture.NewTenantAsync();

@@ -830,13 +830,35 @@ internal sealed class ImportService(EngineRuntime runtime, PipelineRunner pipeli
             {
                 var header = plan.Header;
                 var width = Math.Max(row.Fields.Length, header.Length);
-                var values = new string[plan.ErrorColumn >= 0 ? width : width + 1];
-                for (var i = 0; i < width; i++)
+                var message = string.Join(" | ", errors.Select(e => e.ToString()));
+                string[] values;
+                if (plan.ErrorColumn >= 0)
                 {
-                    values[i] = i < row.Fields.Length ? row.Fields[i] : string.Empty;
+                    values = new string[width];
+                    for (var i = 0; i < width; i++)
+                    {
+                        values[i] = i < row.Fields.Length ? row.Fields[i] : string.Empty;
+                    }
+
+                    values[row.Fields.Length <= header.Length ? plan.ErrorColumn : width - 1] = message;
+                }
+                else
+                {
+                    // The error goes under the appended error column (right after the header's columns); values beyond
+                    // the header (a row with too many) follow it, so none is lost and the error stays in its column.
+                    values = new string[width + 1];
+                    for (var i = 0; i < header.Length; i++)
+                    {
+                        values[i] = i < row.Fields.Length ? row.Fields[i] : string.Empty;
+                    }
+
+                    values[header.Length] = message;
+                    for (var i = header.Length; i < row.Fields.Length; i++)
+                    {
+                        values[i + 1] = row.Fields[i];
+                    }
                 }
 
-                values[plan.ErrorColumn >= 0 && row.Fields.Length <= header.Length ? plan.ErrorColumn : values.Length - 1] = string.Join(" | ", errors.Select(e => e.ToString()));
                 CsvText.WriteRow(rejects, values, delimiter);
             }
         }

@@ -267,7 +267,8 @@ internal sealed partial class ValueConverter
         }
 
         int year, month, day;
-        if (match.Groups["y1"].Success)
+        var yearFirst = match.Groups["y1"].Success;
+        if (yearFirst)
         {
             (year, month, day) = (Int(match, "y1"), Int(match, "a1"), Int(match, "b1"));
         }
@@ -299,7 +300,7 @@ internal sealed partial class ValueConverter
 
         if (month is < 1 or > 12 || day < 1 || year < 1 || day > DateTime.DaysInMonth(year, month))
         {
-            return new ConversionError("type", $"'{text}' is not a valid date (day {day}, month {month}, year {year}{(_dayFirst is null ? string.Empty : _dayFirst.Value ? ", read day first" : ", read month first")}).");
+            return new ConversionError("type", $"'{text}' is not a valid date (day {day}, month {month}, year {year}{(_dayFirst is null || yearFirst ? string.Empty : _dayFirst.Value ? ", read day first" : ", read month first")}).");
         }
 
         var time = TimeSpan.Zero;

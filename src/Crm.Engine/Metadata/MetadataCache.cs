@@ -55,7 +55,7 @@ internal sealed class MetadataCache(CrmRegistry registry, IStorageProvider stora
         var entities = registry.Entities.Select(definition =>
         {
             var fields = definition.Fields.Concat(custom[definition.ApiName])
-                .Select(f => new TenantField(f, fieldLabels.GetValueOrDefault((definition.ApiName, f.ApiName)) ?? f.Label ?? Humanize(f.ApiName)))
+                .Select(f => new TenantField(f, fieldLabels.GetValueOrDefault((definition.ApiName, f.ApiName)) ?? f.Label ?? Humanize(f.ApiName, f.Type)))
                 .ToList();
             var labels = entityLabels.GetValueOrDefault(definition.ApiName);
             return new TenantEntity(
@@ -87,10 +87,11 @@ internal sealed class MetadataCache(CrmRegistry registry, IStorageProvider stora
     /// </summary>
     public static string IndexName(string field) => $"ix_records_f_{field}";
 
-    public static string Humanize(string apiName)
+    /// <summary>A label from an API name: <c>loyaltyTier_c</c> → "Loyalty tier"; a look-up's "Id" is dropped (<c>accountId</c> → "Account"), another field's kept (<c>mqlId_c</c> → "Mql id").</summary>
+    public static string Humanize(string apiName, FieldType type)
     {
         var name = apiName.EndsWith("_c", StringComparison.Ordinal) ? apiName[..^2] : apiName;
-        if (name.EndsWith("Id", StringComparison.Ordinal) && name.Length > 2)
+        if (type == FieldType.Lookup && name.EndsWith("Id", StringComparison.Ordinal) && name.Length > 2)
         {
             name = name[..^2];
         }

@@ -53,7 +53,7 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
             throw new CrmValidationException(errors);
         }
 
-        var stored = field with { IsCustom = true, Label = field.Label ?? MetadataCache.Humanize(field.ApiName) };
+        var stored = field with { IsCustom = true, Label = field.Label ?? MetadataCache.Humanize(field.ApiName, field.Type) };
         await scope.Connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO custom_fields (tenant_id, entity_type, api_name, definition, created_at) VALUES (@tenant, @entityType, @apiName, @definition, @at)",
             new { tenant = caller.TenantId, entityType, apiName = field.ApiName, definition = JsonSerializer.Serialize(stored, MetadataCache.Json), at = DbValues.FormatTime(runtime.Time.GetUtcNow()) },

@@ -94,6 +94,18 @@ public class ImportTests(ImportFixture fixture) : IClassFixture<ImportFixture>
     }
 
     [Fact]
+    public async Task ImportTextAsync_ImpossibleDates_MessageSaysHowTheDateWasRead()
+    {
+        var crm = await fixture.NewContactTenantAsync();
+
+        var report = await crm.ImportCsvAsync($"{Header}\nC1,Ada,Lovelace,,2024-02-30,,,\nC2,Alan,Turing,,30/02/2024,,,\n", Contacts(dayFirst: true));
+
+        Assert.Equal(
+            ["'2024-02-30' is not a valid date (day 30, month 2, year 2024).", "'30/02/2024' is not a valid date (day 30, month 2, year 2024, read day first)."],
+            report.Errors.Select(e => e.Message));
+    }
+
+    [Fact]
     public async Task ImportTextAsync_CultureFromMapping_ReadsNumbersAndDayFirstDates()
     {
         var crm = await fixture.NewContactTenantAsync();
@@ -411,6 +423,9 @@ public class ImportTests(ImportFixture fixture) : IClassFixture<ImportFixture>
         Assert.All(report.Errors, e => Assert.Equal("csv", e.Rule));
         Assert.Equal(1, report.Created);
         Assert.Contains("\r\nC2,,line 3: the row has 1 values but the header has 2 columns.\r\n", rejects.ToString());
+        // The extra value follows the error, which stays under the _import_error column.
+        var ragged = rejects.ToString().Split("\r\n")[1];
+        Assert.Matches(@"^C1,Lovelace,""?line 2: the row has 3 values but the header has 2 columns[^\r\n]*,extra$", ragged);
     }
 
     [Fact]

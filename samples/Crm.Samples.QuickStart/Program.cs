@@ -32,11 +32,15 @@ using var subscription = engine.Events.Subscribe<RecordCreated>((e, _) =>
 Console.WriteLine($"Database: {databasePath}");
 Console.WriteLine();
 Console.WriteLine("1. A tenant for the client, with its regional settings");
+// A new tenant each run (a kept database gets one more client per run): its id is printed for `crm --tenant`.
 var tenantId = $"acme-{Random.Shared.Next(1000, 9999)}";
-if (await engine.Tenants.GetAsync(tenantId) is null)
+while (await engine.Tenants.GetAsync(tenantId) is not null)
 {
-    await engine.Tenants.CreateAsync(tenantId, "Acme Appliances GmbH", new TenantSettings("Europe/Berlin", "de-DE", "EUR"));
+    tenantId = $"acme-{Random.Shared.Next(1000, 9999)}";
 }
+
+await engine.Tenants.CreateAsync(tenantId, "Acme Appliances GmbH", new TenantSettings("Europe/Berlin", "de-DE", "EUR"));
+Console.WriteLine($"  tenant {tenantId} (inspect it with: crm account list --db {databasePath} --tenant {tenantId})");
 
 var admin = engine.ForTenant(tenantId);
 var manager = await admin.Organization.CreateUserAsync(new NewUser("m.meyer", "Maria Meyer") { Email = "m.meyer@acme.example" });

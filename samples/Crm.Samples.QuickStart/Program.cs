@@ -62,6 +62,8 @@ await crm.Metadata.AddCustomFieldAsync(CoreEntities.Account, new FieldDefinition
     Indexed = true,
 });
 await crm.Metadata.AddCustomFieldAsync(CoreEntities.Contact, new FieldDefinition { ApiName = "preferredChannel_c", Type = FieldType.Choice, Options = [new("email", "E-mail"), new("sms", "SMS"), new("im", "Instant message")] });
+// Numbered by the engine: every new customer without a number gets the next one of the year (gap-free).
+await crm.Metadata.AddCustomFieldAsync(CoreEntities.Account, new FieldDefinition { ApiName = "customerNo_c", Type = FieldType.Text, Label = "Customer no.", AutoNumber = "K-{yyyy}-{seq:0000}" });
 var account = await crm.Metadata.GetEntityAsync(CoreEntities.Account);
 Console.WriteLine($"   entity shown as '{account.DisplayName}', fields: {string.Join(", ", account.Fields.Select(f => $"{f.ApiName} \"{f.Label}\""))}");
 
@@ -70,6 +72,7 @@ var group = await crm.Accounts.CreateAsync(new NewAccount("Müller Handels AG") 
 var branch = await crm.Accounts.CreateAsync(new NewAccount("Müller Handels AG – Filiale Nord") { ParentAccountId = group.Id, Fields = new Dictionary<string, object?> { ["loyaltyTier_c"] = "silver" } });
 var jan = await crm.Contacts.CreateAsync(new NewContact("Jan", "Schulz") { AccountId = group.Id, MobilePhone = "+49 170 5550101", Email = "jan.schulz@mueller.example", Fields = new Dictionary<string, object?> { ["preferredChannel_c"] = "sms" } });
 await crm.Contacts.CreateAsync(new NewContact("Eva", "Koch") { AccountId = branch.Id, Phone = "030 7654321" });
+Console.WriteLine($"   customer numbers given by the engine: {group["customerNo_c"]}, {branch["customerNo_c"]}");
 
 var start = DateTimeOffset.UtcNow.AddDays(-3);
 await crm.Activities.LogAsync(new NewActivity(ActivityTypes.Call, "Complaint: washing machine leaks", new RecordRef(CoreEntities.Contact, jan.Id)) { Direction = "inbound", OccurredAt = start });

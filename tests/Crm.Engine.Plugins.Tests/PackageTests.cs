@@ -44,6 +44,10 @@ public sealed class PackageTests(PackedPackages packages)
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(work, "Acme.Loyalty", "Acme.Loyalty", "plugin.json")))!;
         Assert.Equal("Acme.Loyalty", (string?)manifest["id"]);
         Assert.Equal(CrmEngineInfo.Version.ToString(), (string?)manifest["minimumEngineVersion"]);
+        var plugin = File.ReadAllText(Path.Combine(work, "Acme.Loyalty", "Acme.Loyalty", "Plugin.cs"));
+        Assert.Contains("ApiName = Entity,", plugin, StringComparison.Ordinal);
+        Assert.Contains("public const string Entity = \"loyaltyAccount\";", plugin, StringComparison.Ordinal);
+        Assert.Contains("DisplayName = \"Loyalty Account\",", plugin, StringComparison.Ordinal);
 
         var output = await DotNetCli.RunAsync(work, "test", Path.Combine(work, "Acme.Loyalty", "Acme.Loyalty.Tests"), "-nodeReuse:false");
         Assert.Contains("Passed!", output, StringComparison.Ordinal);

@@ -23,7 +23,7 @@ public sealed class Plugin : ICrmPlugin
         builder.AddEntity(new EntityDefinition
         {
             ApiName = Entity,
-            DisplayName = "sampleItem",
+            DisplayName = "Sample Item",
             Fields =
             [
                 new() { ApiName = "name", Type = FieldType.Text, Required = true, MaxLength = 200 },

@@ -18,7 +18,8 @@ public interface INumberSequences
     /// <param name="sequence">The sequence name: 1–200 characters, no control characters.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The number, unique within the sequence.</returns>
-    /// <exception cref="Errors.CrmValidationException">The name is empty, too long or has control characters.</exception>
+    /// <exception cref="Errors.CrmValidationException">The name is empty, too long or has control characters, or it is an
+    /// auto-number field's sequence (only creating a record draws from those, so their numbers have no gaps).</exception>
     Task<long> NextAsync(string sequence, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -240,6 +240,9 @@ public sealed class NumberingTests
         var crm = host.Engine.ForTenant("test");
         Assert.Equal("TCK-2026-0070", await NewTicketAsync(crm));
 
+        var fieldSequence = await Assert.ThrowsAsync<CrmValidationException>(() => numbers.NextAsync("ticket.number@2026"));
+        Assert.Contains("only creating a ticket draws from it", Assert.Single(fieldSequence.Errors).Message, StringComparison.Ordinal);
+        Assert.Equal("TCK-2026-0071", await NewTicketAsync(crm));
         var back = await Assert.ThrowsAsync<CrmValidationException>(() => numbers.SetNextAsync("complaint-document", 10_500));
         Assert.Contains("already gave 10500", Assert.Single(back.Errors).Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<CrmValidationException>(() => numbers.SetNextAsync("fresh", 0));

@@ -100,7 +100,26 @@ internal sealed class NumberSequences(WorkContext context) : INumberSequences
     public Task<long> NextAsync(string sequence, CancellationToken cancellationToken = default)
     {
         ThrowIfBadName(sequence);
-        return context.WriteAsync(scope => NumberSequenceStore.DrawAsync(scope.Batch, context.TenantId, sequence, context.Now, cancellationToken), cancellationToken);
+        return context.WriteAsync(scope =>
+        {
+            // An auto-number field's sequence is drawn only by creating a record, so its numbers have no gaps.
+            var (entityType, field) = FieldOf(sequence);
+            if (scope.Metadata.FindField(entityType, field) is { Definition.AutoNumber: not null })
+            {
+                throw new CrmValidationException(new CrmValidationError("number_sequence", "name", sequence, "sequence_name",
+                    $"'{sequence}' is the sequence of the auto-number field {entityType}.{field}: only creating a {entityType} draws from it, so its numbers have no gaps (SetNextAsync moves it)."));
+            }
+
+            return NumberSequenceStore.DrawAsync(scope.Batch, context.TenantId, sequence, context.Now, cancellationToken);
+        }, cancellationToken);
+    }
+
+    // "case.number@2026" -> ("case", "number"); a name that is no field's sequence gives names no entity has.
+    private static (string EntityType, string Field) FieldOf(string sequence)
+    {
+        var name = sequence.Split('@')[0];
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? (string.Empty, string.Empty) : (name[..dot], name[(dot + 1)..]);
     }
 
     public Task SetNextAsync(string sequence, long nextValue, CancellationToken cancellationToken = default)

@@ -23,6 +23,7 @@ internal sealed class ResponsibilityService(WorkContext context) : IResponsibili
     public Task LinkCustomerAsync(Guid accountId, Guid unitId, CancellationToken cancellationToken = default) =>
         context.WriteAsync(async scope =>
         {
+            scope.Access.Require(Abstractions.Security.TenantPrivilege.ManageSecurity, "linking a customer to an organisation unit");
             var c = scope.Connection;
             var tx = scope.Transaction;
             var account = await c.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -45,11 +46,20 @@ internal sealed class ResponsibilityService(WorkContext context) : IResponsibili
                 new { tenant = Tenant, account = context.Id(accountId), unit = context.Id(unitId) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }, cancellationToken);
 
+    // A user asks only about records they may read (the same not-found answer otherwise, so ids cannot be probed).
     public Task<Guid?> GetCustomerUnitAsync(Guid accountId, CancellationToken cancellationToken = default) =>
-        context.ReadAsync((c, tx) => CustomerUnitAsync(c, tx, accountId, cancellationToken), cancellationToken);
+        context.ReadAsync(async (c, tx) =>
+        {
+            await context.EnsureRecordAsync(c, tx, await context.AccessAsync(c, tx, cancellationToken).ConfigureAwait(false), accountId, Abstractions.Security.RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
+            return await CustomerUnitAsync(c, tx, accountId, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
     public Task<IReadOnlyList<CrmUser>> ResolveRoleHoldersAsync(string roleKey, Guid recordId, CancellationToken cancellationToken = default) =>
-        context.ReadAsync((c, tx) => ResolveAsync(c, tx, roleKey, recordId, cancellationToken), cancellationToken);
+        context.ReadAsync(async (c, tx) =>
+        {
+            await context.EnsureRecordAsync(c, tx, await context.AccessAsync(c, tx, cancellationToken).ConfigureAwait(false), recordId, Abstractions.Security.RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
+            return await ResolveAsync(c, tx, roleKey, recordId, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
     internal async Task<IReadOnlyList<CrmUser>> ResolveAsync(DbConnection c, DbTransaction? tx, string roleKey, Guid recordId, CancellationToken cancellationToken)
     {

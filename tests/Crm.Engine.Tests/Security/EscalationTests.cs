@@ -1,4 +1,6 @@
+using Crm.Engine.Abstractions.Customers;
 using Crm.Engine.Abstractions.Errors;
+using Crm.Engine.Abstractions.Organization;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Abstractions.Security;
 using Crm.Engine.Abstractions.Tenancy;
@@ -133,6 +135,23 @@ public class EscalationTests(AccessFixture fixture) : IClassFixture<AccessFixtur
         Assert.Equal(2, (await outbox.ListAsync()).Count);
         await mine.SetUserPreferencesAsync(user, new ChannelPreferences(DoNotEmail: true));
         await Assert.ThrowsAsync<CrmAccessDeniedException>(() => mine.SetUserPreferencesAsync(other, new ChannelPreferences(DoNotEmail: true)));
+    }
+
+    [Fact]
+    public async Task Responsibility_UserAsksOnlyAboutReadableRecords_AndCannotRelinkCustomers()
+    {
+        var (org, user, foreign, own) = await WorldAsync();
+        await org.System.Organization.DefineRoleAsync(new CrmRole("quality-manager", "Quality manager", null));
+        var account = await org.System.Accounts.CreateAsync(new NewAccount("Hidden customer"));
+        var responsibility = Work(org, user).Responsibility;
+
+        Assert.Empty(await responsibility.ResolveRoleHoldersAsync("quality-manager", own.Id));
+        await Assert.ThrowsAsync<CrmNotFoundException>(() => responsibility.ResolveRoleHoldersAsync("quality-manager", foreign.Id));
+        await Assert.ThrowsAsync<CrmNotFoundException>(() => responsibility.GetCustomerUnitAsync(account.Id));
+        var root = await org.RootAsync();
+        await Assert.ThrowsAsync<CrmAccessDeniedException>(() => responsibility.LinkCustomerAsync(account.Id, root));
+        await Assert.ThrowsAsync<CrmNotFoundException>(() => Work(org, user).Actions.NotifyRolesAsync(new NotifyRolesParameters(foreign.Id, ["quality-manager"], "t", "k")));
+        Assert.Null(await Work(org).Responsibility.GetCustomerUnitAsync(account.Id));
     }
 
     [Fact]

@@ -38,8 +38,8 @@ internal sealed class CliOptions
     public Option<string?> User { get; }
 
     /// <summary>
-    /// For a command that acts on the database rather than a tenant: refuses an explicit <c>--user</c> (users belong
-    /// to a tenant), so it is never silently ignored. <c>CRM_USER</c> from the environment is not an error there.
+    /// For a command that acts as no user (on the database rather than a tenant, or a dry run that changes nothing):
+    /// refuses an explicit <c>--user</c>, so it is never silently ignored. <c>CRM_USER</c> from the environment is not an error there.
     /// </summary>
     /// <param name="parseResult">The parsed command line.</param>
     /// <param name="command">The command, for the message.</param>
@@ -47,7 +47,7 @@ internal sealed class CliOptions
     {
         if (parseResult.GetResult(User) is { Implicit: false })
         {
-            throw new CliException($"--user does not apply to `crm {command}`: it acts on the database, not as a user of a tenant.", CrmCli.UsageError);
+            throw new CliException($"--user does not apply to `crm {command}`: it changes nothing and acts as no user of a tenant.", CrmCli.UsageError);
         }
     }
 

@@ -66,7 +66,7 @@ internal static class TextDiff
             var newStart = edits[start].NewLine;
             var oldCount = hunk.Count(e => e.Kind != '+');
             var newCount = hunk.Count(e => e.Kind != '-');
-            output.Add(string.Create(CultureInfo.InvariantCulture, $"@@ -{(oldCount == 0 ? oldStart - 1 : oldStart)},{oldCount} +{(newCount == 0 ? newStart - 1 : newStart)},{newCount} @@"));
+            output.Add($"@@ -{Range(oldStart, oldCount)} +{Range(newStart, newCount)} @@");
             output.AddRange(hunk.Select(e => e.Kind + e.Text));
             i = end;
         }
@@ -74,8 +74,25 @@ internal static class TextDiff
         return output;
     }
 
-    private static string[] Lines(string? text) =>
-        string.IsNullOrEmpty(text) ? [] : text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n');
+    // As GNU diff writes a hunk's range: "l" for one line, "l,n" otherwise, and the line before for an empty range.
+    private static string Range(int start, int count) => count switch
+    {
+        0 => string.Create(CultureInfo.InvariantCulture, $"{start - 1},0"),
+        1 => start.ToString(CultureInfo.InvariantCulture),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{start},{count}"),
+    };
+
+    // One final line break ends the last line; any before it are blank lines of the text.
+    private static string[] Lines(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return [];
+        }
+
+        var normal = text.Replace("\r\n", "\n", StringComparison.Ordinal);
+        return (normal.EndsWith('\n') ? normal[..^1] : normal).Split('\n');
+    }
 
     /// <summary>The edit script: every line of both texts once, kept (' '), removed ('-') or added ('+'), with its 1-based line numbers.</summary>
     private static List<(char Kind, string Text, int OldLine, int NewLine)> Edits(string[] a, string[] b)

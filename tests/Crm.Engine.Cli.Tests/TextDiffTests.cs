@@ -42,4 +42,17 @@ public sealed class TextDiffTests
     {
         Assert.Equal(["--- /dev/null", "+++ b", "@@ -0,0 +1,2 @@", "+x", "+y"], TextDiff.Unified("/dev/null", "b", null, "x\ny"));
     }
+
+    [Fact]
+    public void Unified_OnlyATrailingBlankLineAdded_ShowsIt()
+    {
+        Assert.Equal(["--- a", "+++ b", "@@ -1,3 +1,4 @@", " a", " b", " c", "+"], TextDiff.Unified("a", "b", "a\nb\nc\n", "a\nb\nc\n\n"));
+    }
+
+    [Fact]
+    public void Unified_OneLineRanges_WrittenAsGnuDiffDoes()
+    {
+        Assert.Equal("@@ -1 +1 @@", TextDiff.Unified("a", "b", "a\n", "b\n")[2]);
+        Assert.Equal("@@ -1 +0,0 @@", TextDiff.Unified("a", "/dev/null", "a\n", null)[2]);
+    }
 }

@@ -29,6 +29,19 @@ public sealed class UserOptionTests : IDisposable
     }
 
     [Fact]
+    public async Task RulesValidate_ExplicitUser_RefusedNotIgnored()
+    {
+        await _cli.InitAsync("acme");
+        var pack = Path.Combine(_cli.Directory, "p.yaml");
+        await File.WriteAllTextAsync(pack, "schemaVersion: 1\nrules:\n  - name: r\n    when:\n      - match: account\n    then:\n      - action: log\n        with: { message: 'x' }\n");
+
+        var result = await _cli.RunAsync("rules", "validate", pack, "--tenant", "acme", "--user", "nosuchuser");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--user does not apply to `crm rules validate`", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AccountList_AsSalesRep_ShowsOnlyWhatTheUserMayRead()
     {
         await _cli.InitAsync("acme");

@@ -58,6 +58,7 @@ internal static class RuleCommands
         CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
         {
             var (text, file) = await ReadPackAsync(parseResult.GetRequiredValue(pack), cancellationToken).ConfigureAwait(false);
+            options.RefuseUser(parseResult, "rules validate");
             await using var bench = await Workbench.OpenAsync(parseResult.GetValue(options.Database), parseResult.GetValue(tenant), parseResult.GetValue(entities), cancellationToken).ConfigureAwait(false);
             var errors = bench.Value.Validate(text, file);
             if (errors.Count > 0)
@@ -85,6 +86,7 @@ internal static class RuleCommands
         {
             var (text, file) = await ReadPackAsync(parseResult.GetRequiredValue(pack), cancellationToken).ConfigureAwait(false);
             var (factsText, _) = await ReadPackAsync(parseResult.GetRequiredValue(facts), cancellationToken).ConfigureAwait(false);
+            options.RefuseUser(parseResult, explain ? "rules explain" : "rules test");
             await using var bench = await Workbench.OpenAsync(parseResult.GetValue(options.Database), parseResult.GetValue(tenant), parseResult.GetValue(entities), cancellationToken).ConfigureAwait(false);
             RulePackSample sample;
             try

@@ -23,7 +23,7 @@ internal sealed class ResponsibilityService(WorkContext context) : IResponsibili
     public Task LinkCustomerAsync(Guid accountId, Guid unitId, CancellationToken cancellationToken = default) =>
         context.WriteAsync(async scope =>
         {
-            scope.Access.Require(Abstractions.Security.TenantPrivilege.ManageSecurity, "linking a customer to an organisation unit");
+            context.AccessOf(scope).Require(Abstractions.Security.TenantPrivilege.ManageSecurity, "linking a customer to an organisation unit");
             var c = scope.Connection;
             var tx = scope.Transaction;
             var account = await c.ExecuteScalarAsync<long>(new CommandDefinition(

@@ -45,7 +45,7 @@ internal sealed class WorkActions(
         ArgumentNullException.ThrowIfNull(parameters);
         return context.WriteAsync<IReadOnlyList<NotificationState>>(async scope =>
         {
-            await context.EnsureRecordAsync(scope.Connection, scope.Transaction, scope.Access, parameters.RecordId, Abstractions.Security.RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
+            await context.EnsureRecordAsync(scope.Connection, scope.Transaction, context.AccessOf(scope), parameters.RecordId, Abstractions.Security.RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
             var results = new List<NotificationState>();
             var notified = new HashSet<Guid>();
             foreach (var role in parameters.Roles)

@@ -62,9 +62,16 @@ internal sealed class WorkContext(EngineRuntime runtime, PipelineRunner pipeline
         return await read(connection, null).ConfigureAwait(false);
     }
 
-    /// <summary>The caller's access, for reads outside a write scope.</summary>
+    /// <summary>
+    /// Whose access the work mechanisms' own checks (queues, timers, outbox, responsibility, numbering) apply. Joined to
+    /// a running operation (<c>ForContext</c>: module code in a pipeline handler, trusted like rules) they act as the
+    /// tenant's automation; record changes they make still go through the record pipeline as the operation's caller.
+    /// </summary>
+    public Security.AccessProfile AccessOf(OperationScope scope) => ambient is not null ? Security.AccessProfile.System(TenantId) : scope.Access;
+
+    /// <summary>The caller's access (see <see cref="AccessOf"/>), for reads outside a write scope.</summary>
     public Task<Security.AccessProfile> AccessAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
-        Security.AccessProfile.ForAsync(Caller, connection, transaction, Dialect, cancellationToken);
+        ambient is not null ? Task.FromResult(Security.AccessProfile.System(TenantId)) : Security.AccessProfile.ForAsync(Caller, connection, transaction, Dialect, cancellationToken);
 
     /// <summary>
     /// For a caller with a user: throws unless the record exists and the user holds the privilege on it
@@ -81,7 +88,15 @@ internal sealed class WorkContext(EngineRuntime runtime, PipelineRunner pipeline
         var entityType = await Dapper.SqlMapper.QuerySingleOrDefaultAsync<string>(connection, new Dapper.CommandDefinition(
             "SELECT entity_type FROM records WHERE tenant_id = @tenant AND id = @id", new { tenant = TenantId, id = Id(recordId) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)
             ?? throw new Abstractions.Errors.CrmNotFoundException("record", recordId);
-        await Security.RecordAccess.EnsureAsync(connection, transaction, Dialect, access, entityType, recordId, privilege, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Security.RecordAccess.EnsureAsync(connection, transaction, Dialect, access, entityType, recordId, privilege, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Abstractions.Errors.CrmNotFoundException)
+        {
+            // The same error as for a missing id: naming the type would tell that the record exists.
+            throw new Abstractions.Errors.CrmNotFoundException("record", recordId);
+        }
     }
 
     /// <summary>The record API inside a scope (the pipeline runs one level deeper than the caller).</summary>

@@ -58,9 +58,29 @@ public sealed class TouchOtherDealHandler : IPipelineHandler
 }
 
 /// <summary>The engine with the deal plugin; a fresh tenant per test.</summary>
+/// <summary>Module code in a handler: a deal titled "digest: ..." gets a follow-up timer about no record, through ForContext.</summary>
+public sealed class DigestPlugin : ICrmPlugin
+{
+    public void Configure(ICrmPluginBuilder builder) =>
+        builder.AddPipelineHandler<Handler>(PipelineMessages.Create, DealPlugin.Deal, PipelineStage.PostOperation);
+
+    public sealed class Handler(Abstractions.Work.IWorkServices work) : IPipelineHandler
+    {
+        public async Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
+        {
+            if (context.Target.TryGetValue("title", out var title) && title is string t && t.StartsWith("digest:", StringComparison.Ordinal))
+            {
+                await work.ForContext(context).Timers.ScheduleAsync(new Abstractions.Work.TimerRequest { Key = "digest:" + context.RecordId, EventName = "dailyDigest", DueAt = DateTimeOffset.UtcNow.AddDays(1) }, cancellationToken);
+            }
+        }
+    }
+}
+
 public sealed class AccessFixture : EngineFixture
 {
-    public override Task InitializeAsync() => StartAsync(b => b.AddPlugin(new DealPlugin(), "deals").AddInProcessChannel("inprocess", (_, _) => Task.CompletedTask));
+    public override Task InitializeAsync() => StartAsync(b => b.AddPlugin(new DealPlugin(), "deals").AddPlugin(new DigestPlugin(), "digest")
+        .AddInProcessChannel("inprocess", (_, _) => Task.CompletedTask)
+        .AddInProcessChannel("mail", (_, _) => Task.CompletedTask, Abstractions.Work.NotificationAddressKind.Email));
 
     /// <summary>A new tenant with an organisation builder acting as the system context.</summary>
     public async Task<Org> NewOrgAsync() => new(await NewTenantAsync("acl"));

@@ -155,6 +155,60 @@ public class EscalationTests(AccessFixture fixture) : IClassFixture<AccessFixtur
     }
 
     [Fact]
+    public async Task WorkChecks_UnreadableRecordAndMissingId_SameNotFoundError()
+    {
+        var (org, user, foreign, _) = await WorldAsync();
+        var due = fixture.Host.Clock.GetUtcNow().AddDays(1);
+        var missing = Guid.NewGuid();
+        var queue = await Queues(org).CreateQueueAsync("desk", AssignmentStrategy.RoundRobin);
+
+        var hiddenTimer = await Assert.ThrowsAsync<CrmNotFoundException>(() => Work(org, user).Timers.ScheduleAsync(new TimerRequest { Key = "a", DueAt = due, EventName = "e", RecordId = foreign.Id }));
+        var missingTimer = await Assert.ThrowsAsync<CrmNotFoundException>(() => Work(org, user).Timers.ScheduleAsync(new TimerRequest { Key = "b", DueAt = due, EventName = "e", RecordId = missing }));
+        var hiddenItem = await Assert.ThrowsAsync<CrmNotFoundException>(() => Queues(org, user).AddItemAsync(queue.Id, foreign.Id));
+
+        Assert.Equal(Shape(missingTimer, missing), Shape(hiddenTimer, foreign.Id));
+        Assert.Equal(Shape(missingTimer, missing), Shape(hiddenItem, foreign.Id));
+    }
+
+    [Fact]
+    public async Task Outbox_UserReusingAnotherUsersKey_ConflictWithoutItsContent()
+    {
+        var (org, user, _, _) = await WorldAsync();
+        var colleague = await org.UserAsync("colleague", null);
+        await Work(org).Notifications.EnqueueAsync(new Notification { Recipient = NotificationRecipient.User(colleague), Channel = "inprocess", IdempotencyKey = "to-other", Subject = "salary review", Body = "confidential" });
+
+        var ex = await Assert.ThrowsAsync<CrmValidationException>(() => Work(org, user).Notifications.EnqueueAsync(new Notification { Recipient = NotificationRecipient.User(user), Channel = "inprocess", IdempotencyKey = "to-other", Body = "x" }));
+
+        Assert.Equal(("idempotencyKey", "duplicate"), (Assert.Single(ex.Errors).Field, ex.Errors[0].Rule));
+        Assert.DoesNotContain("confidential", ex.Message, StringComparison.Ordinal);
+        var mine = await Work(org, user).Notifications.EnqueueAsync(new Notification { Recipient = NotificationRecipient.User(user), Channel = "inprocess", IdempotencyKey = "mine", Body = "x" });
+        Assert.Equal(mine.Id, (await Work(org, user).Notifications.EnqueueAsync(new Notification { Recipient = NotificationRecipient.User(user), Channel = "inprocess", IdempotencyKey = "mine", Body = "x" })).Id);
+    }
+
+    [Fact]
+    public async Task Outbox_UserNotifyingAContactTheyCannotRead_NotFoundAddressNotShown()
+    {
+        var (org, user, _, _) = await WorldAsync();
+        var contact = await org.System.Contacts.CreateAsync(new NewContact("Vera", "Secret") { Email = "vera@private.example" });
+
+        var ex = await Assert.ThrowsAsync<CrmNotFoundException>(() => Work(org, user).Notifications.EnqueueAsync(new Notification { Recipient = NotificationRecipient.Contact(contact.Id), Channel = "mail", IdempotencyKey = "probe", Body = "hi" }));
+
+        Assert.DoesNotContain("vera", ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("vera@private.example", (await Work(org).Notifications.EnqueueAsync(new Notification { Recipient = NotificationRecipient.Contact(contact.Id), Channel = "mail", IdempotencyKey = "sys", Body = "hi" })).Address);
+    }
+
+    [Fact]
+    public async Task ModuleCodeThroughForContext_ActsAsTheTenantsAutomation_UsersCreateNotRefused()
+    {
+        var (org, user, _, _) = await WorldAsync();
+
+        var created = await org.As(user).Records.CreateAsync(Deal, V(("title", "digest: weekly")));
+
+        Assert.NotNull(await Work(org).Timers.GetAsync("digest:" + created.Id));
+        await Assert.ThrowsAsync<CrmAccessDeniedException>(() => Work(org, user).Timers.ScheduleAsync(new TimerRequest { Key = "digest:mine", EventName = "dailyDigest", DueAt = fixture.Host.Clock.GetUtcNow() }));
+    }
+
+    [Fact]
     public async Task Share_RightsTheSharerDoesNotHold_RefusedNothingShared()
     {
         var org = await fixture.NewOrgAsync();

@@ -65,9 +65,9 @@ internal sealed class NotificationOutbox(WorkContext context, ChannelRegistry ch
 
         return context.WriteAsync(async scope =>
         {
-            if (!scope.Access.IsSystem && scope.Access.UserId != userId)
+            if (!context.AccessOf(scope).IsSystem && context.AccessOf(scope).UserId != userId)
             {
-                scope.Access.Require(TenantPrivilege.ManageSecurity, "setting another user's channel preferences");
+                context.AccessOf(scope).Require(TenantPrivilege.ManageSecurity, "setting another user's channel preferences");
             }
 
             await EnsureUserAsync(scope.Connection, scope.Transaction, userId, cancellationToken).ConfigureAwait(false);
@@ -84,10 +84,22 @@ internal sealed class NotificationOutbox(WorkContext context, ChannelRegistry ch
         Check(notification);
         var c = scope.Connection;
         var tx = scope.Transaction;
+        var access = context.AccessOf(scope);
+        var own = access.IsSystem || access.Has(TenantPrivilege.ManageSecurity) ? null : access.UserId;
         var existing = await FindAsync(c, tx, notification.IdempotencyKey, null, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            return existing;
+            // A user gets back only their own notification: another's under the same key is a conflict, shown without its content.
+            return own is null || await FindAsync(c, tx, notification.IdempotencyKey, own, cancellationToken).ConfigureAwait(false) is not null
+                ? existing
+                : throw new CrmValidationException(new CrmValidationError("notification", "idempotencyKey", notification.IdempotencyKey, "duplicate",
+                    $"the idempotency key '{notification.IdempotencyKey}' is already used by another notification; give this one its own key."));
+        }
+
+        if (!access.IsSystem && notification.Recipient.Kind == NotificationRecipientKind.Contact)
+        {
+            // A user notifies only contacts they may read (the resolved address would show what they may not see).
+            await context.EnsureRecordAsync(c, tx, access, notification.Recipient.Id!.Value, RecordPrivilege.Read, cancellationToken).ConfigureAwait(false);
         }
 
         var recipient = await ResolveRecipientAsync(c, tx, notification.Recipient, cancellationToken).ConfigureAwait(false);

@@ -127,7 +127,7 @@ internal sealed class NumberSequences(WorkContext context) : INumberSequences
         ThrowIfBadName(sequence);
         return context.WriteAsync<bool>(async scope =>
         {
-            scope.Access.Require(TenantPrivilege.Customize, "setting a number sequence");
+            context.AccessOf(scope).Require(TenantPrivilege.Customize, "setting a number sequence");
             var last = await NumberSequenceStore.LastAsync(scope.Connection, scope.Transaction, context.TenantId, sequence, cancellationToken).ConfigureAwait(false);
             if (nextValue < 1 || nextValue <= last)
             {
@@ -148,6 +148,8 @@ internal sealed class NumberSequences(WorkContext context) : INumberSequences
     public Task<IReadOnlyList<NumberSequence>> ListAsync(CancellationToken cancellationToken = default) =>
         context.ReadAsync<IReadOnlyList<NumberSequence>>(async (connection, transaction) =>
         {
+            // The counters tell how many records of each type exist, readable or not.
+            (await context.AccessAsync(connection, transaction, cancellationToken).ConfigureAwait(false)).Require(TenantPrivilege.Customize, "listing the number sequences");
             var rows = await connection.QueryAsync<(string Name, long LastValue, object UpdatedAt)>(new CommandDefinition(
                 "SELECT name, last_value, updated_at FROM number_sequences WHERE tenant_id = @tenant ORDER BY name",
                 new { tenant = context.TenantId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -34,7 +34,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
 
         return context.WriteAsync(async scope =>
         {
-            scope.Access.Require(TenantPrivilege.Customize, "creating a work queue");
+            context.AccessOf(scope).Require(TenantPrivilege.Customize, "creating a work queue");
             var queue = new QueueDefinition(Guid.CreateVersion7(), name.Trim(), strategy);
             try
             {
@@ -67,7 +67,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
     public Task AddMemberAsync(Guid queueId, Guid userId, IReadOnlyList<string>? skills = null, IReadOnlyList<string>? languages = null, CancellationToken cancellationToken = default) =>
         context.WriteAsync(async scope =>
         {
-            scope.Access.Require(TenantPrivilege.ManageSecurity, "adding a queue member (members read and change the records queued)");
+            context.AccessOf(scope).Require(TenantPrivilege.ManageSecurity, "adding a queue member (members read and change the records queued)");
             await GetQueueAsync(scope.Connection, scope.Transaction, queueId, cancellationToken).ConfigureAwait(false);
             var user = await scope.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 "SELECT COUNT(*) FROM users WHERE tenant_id = @tenant AND id = @id", new { tenant = Tenant, id = context.Id(userId) }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -122,9 +122,9 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         context.WriteAsync(async scope =>
         {
             var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
-            if (!scope.Access.IsSystem && scope.Access.UserId != userId)
+            if (!context.AccessOf(scope).IsSystem && context.AccessOf(scope).UserId != userId)
             {
-                scope.Access.Require(TenantPrivilege.ManageSecurity, "picking a queue item for another user");
+                context.AccessOf(scope).Require(TenantPrivilege.ManageSecurity, "picking a queue item for another user");
             }
 
             RequireStatus(item, QueueItemStatus.Waiting, "picked");
@@ -141,7 +141,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         context.WriteAsync(async scope =>
         {
             var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
-            await RequireMemberAsync(scope.Connection, scope.Transaction, scope.Access, item.QueueId, "releasing its items", cancellationToken).ConfigureAwait(false);
+            await RequireMemberAsync(scope.Connection, scope.Transaction, context.AccessOf(scope), item.QueueId, "releasing its items", cancellationToken).ConfigureAwait(false);
             RequireStatus(item, QueueItemStatus.Assigned, "released");
             await DecrementAsync(scope, item, cancellationToken).ConfigureAwait(false);
             await SetItemAsync(scope, item.Id, "waiting", null, null, cancellationToken).ConfigureAwait(false);
@@ -152,7 +152,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         context.WriteAsync(async scope =>
         {
             var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
-            await RequireMemberAsync(scope.Connection, scope.Transaction, scope.Access, item.QueueId, "completing its items", cancellationToken).ConfigureAwait(false);
+            await RequireMemberAsync(scope.Connection, scope.Transaction, context.AccessOf(scope), item.QueueId, "completing its items", cancellationToken).ConfigureAwait(false);
             if (item.Status == QueueItemStatus.Completed)
             {
                 return item;
@@ -172,7 +172,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         await GetQueueAsync(scope.Connection, scope.Transaction, queueId, cancellationToken).ConfigureAwait(false);
         // Queuing hands the record to the queue's members: a user may hand on only a record they may change. The
         // system context (rules, module code) may also queue work items that are not records (an inbound call).
-        await context.EnsureRecordAsync(scope.Connection, scope.Transaction, scope.Access, recordId, RecordPrivilege.Write, cancellationToken).ConfigureAwait(false);
+        await context.EnsureRecordAsync(scope.Connection, scope.Transaction, context.AccessOf(scope), recordId, RecordPrivilege.Write, cancellationToken).ConfigureAwait(false);
 
         var item = new QueueItem(Guid.CreateVersion7(), queueId, recordId, skill, language, QueueItemStatus.Waiting, null);
         await scope.Connection.ExecuteAsync(new CommandDefinition(
@@ -187,7 +187,7 @@ internal sealed class WorkQueueService(WorkContext context) : IWorkQueueService
         var item = await GetItemAsync(scope, itemId, cancellationToken).ConfigureAwait(false);
         if (byMember)
         {
-            await RequireMemberAsync(scope.Connection, scope.Transaction, scope.Access, item.QueueId, "assigning its items", cancellationToken).ConfigureAwait(false);
+            await RequireMemberAsync(scope.Connection, scope.Transaction, context.AccessOf(scope), item.QueueId, "assigning its items", cancellationToken).ConfigureAwait(false);
         }
 
         RequireStatus(item, QueueItemStatus.Waiting, "assigned");

@@ -117,18 +117,18 @@ internal sealed class WorkTimerService(WorkContext context) : IWorkTimerService
     /// </summary>
     private async Task EnsureMayChangeAsync(Pipeline.OperationScope scope, Guid? recordId, CancellationToken cancellationToken)
     {
-        if (scope.Access.IsSystem)
+        if (context.AccessOf(scope).IsSystem)
         {
             return;
         }
 
         if (recordId is { } record)
         {
-            await context.EnsureRecordAsync(scope.Connection, scope.Transaction, scope.Access, record, RecordPrivilege.Write, cancellationToken).ConfigureAwait(false);
+            await context.EnsureRecordAsync(scope.Connection, scope.Transaction, context.AccessOf(scope), record, RecordPrivilege.Write, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            scope.Access.Require(TenantPrivilege.Customize, "setting or canceling a timer that is about no record");
+            context.AccessOf(scope).Require(TenantPrivilege.Customize, "setting or canceling a timer that is about no record");
         }
     }
 

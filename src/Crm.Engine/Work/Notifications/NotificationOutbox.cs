@@ -89,11 +89,11 @@ internal sealed class NotificationOutbox(WorkContext context, ChannelRegistry ch
         var existing = await FindAsync(c, tx, notification.IdempotencyKey, null, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            // A user gets back only their own notification: another's under the same key is a conflict, shown without its content.
+            // Enqueuing again is a no-op that returns the stored notification (a retry); a user who is not its recipient
+            // gets it without address, subject and body (keys are often predictable, e.g. "complaint:{id}:received").
             return own is null || await FindAsync(c, tx, notification.IdempotencyKey, own, cancellationToken).ConfigureAwait(false) is not null
                 ? existing
-                : throw new CrmValidationException(new CrmValidationError("notification", "idempotencyKey", notification.IdempotencyKey, "duplicate",
-                    $"the idempotency key '{notification.IdempotencyKey}' is already used by another notification; give this one its own key."));
+                : existing with { Address = null, Subject = null, Body = string.Empty };
         }
 
         if (!access.IsSystem && notification.Recipient.Kind == NotificationRecipientKind.Contact)

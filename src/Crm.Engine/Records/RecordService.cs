@@ -9,9 +9,8 @@ using Crm.Engine.Abstractions.Tenancy;
 using Crm.Engine.Metadata;
 using Crm.Engine.Pipeline;
 using Crm.Engine.Security;
-using Dapper;
-
 using Crm.Engine.Work.Numbering;
+using Dapper;
 
 namespace Crm.Engine.Records;
 

@@ -5,9 +5,8 @@ using Crm.Engine.Abstractions.Metadata;
 using Crm.Engine.Abstractions.Records;
 using Crm.Engine.Metadata;
 using Crm.Engine.Storage;
-using Dapper;
-
 using Crm.Engine.Work.Numbering;
+using Dapper;
 
 namespace Crm.Engine.Records;
 

@@ -93,7 +93,7 @@ public sealed class SandboxTests
     {
         var schema = FactSchema.FromDefinitions(PackFixtures.SampleEntities);
         var errors = new List<RulePackError>();
-        var files = Directory.GetFiles(PackFixtures.SamplesDirectory).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || (f.EndsWith(".json", StringComparison.Ordinal) && !f.EndsWith("entities.json", StringComparison.Ordinal)));
+        var files = Directory.GetFiles(PackFixtures.SamplesDirectory).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || (f.EndsWith(".json", StringComparison.Ordinal) && !f.EndsWith("entities.json", StringComparison.Ordinal) && !f.EndsWith("facts.json", StringComparison.Ordinal)));
         foreach (var file in files)
         {
             var compiled = new PackCompiler(schema, PackFixtures.Catalog).Compile([(Path.GetFileName(file), File.ReadAllText(file))], [], errors);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Xml.Linq;
 using Crm.Engine.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -80,6 +81,24 @@ public sealed class PackageTests(PackedPackages packages)
         var output = await DotNetCli.RunAsync(work, sampleHost, plugins);
         Assert.Contains("Acme.Loyalty 1.0.0: Loaded", output, StringComparison.Ordinal);
         Assert.Contains("Created loyalty account 'Ada Lovelace': tier gold", output, StringComparison.Ordinal);
+        TryDelete(work);
+    }
+
+    [Fact]
+    public async Task Template_PackageSource_WritesANugetConfigWithItAndAPrivatePackagesFolder_OnlyWhenGiven()
+    {
+        var work = NewWorkFolder();
+        var hive = Path.Combine(work, "hive");
+        var template = Path.Combine(DotNetCli.RepositoryRoot, "templates", "Crm.Engine.Templates", "content", "CrmPlugin");
+        await DotNetCli.RunAsync(work, "new", "install", template, "--debug:custom-hive", hive);
+
+        await DotNetCli.RunAsync(work, "new", "crmplugin", "-n", "Acme.Fed", "--packageSource", packages.Directory, "--debug:custom-hive", hive);
+        await DotNetCli.RunAsync(work, "new", "crmplugin", "-n", "Acme.Plain", "--debug:custom-hive", hive);
+
+        var config = XDocument.Load(Path.Combine(work, "Acme.Fed", "nuget.config"));
+        Assert.Equal(packages.Directory, config.Descendants("packageSources").Elements("add").Single().Attribute("value")?.Value);
+        Assert.Equal(".packages", config.Descendants("config").Elements("add").Single(e => e.Attribute("key")?.Value == "globalPackagesFolder").Attribute("value")?.Value);
+        Assert.False(File.Exists(Path.Combine(work, "Acme.Plain", "nuget.config")));
         TryDelete(work);
     }
 

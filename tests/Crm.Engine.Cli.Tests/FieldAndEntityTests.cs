@@ -69,6 +69,12 @@ public sealed class FieldAndEntityTests : IDisposable
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("account.other_c: auto-number format 'C-{sq}': unknown token '{sq}'", bad.Error, StringComparison.Ordinal);
         Assert.Matches(@"^C-20\d\d-001$", (string?)created["customerNo_c"]);
+
+        Assert.Contains("account.customerNo_c is numbered 'K{yyyy}/{seq:00000}' for tenant acme.", await _cli.RunOkAsync("field", "number", "account", "customerNo_c", "K{yyyy}/{seq:00000}", "--tenant", "acme"), StringComparison.Ordinal);
+        var renumbered = await _cli.WithEngineAsync(engine => engine.ForTenant("acme").Records.CreateAsync("account", new Dictionary<string, object?> { ["name"] = "Globex" }));
+        Assert.Matches(@"^K20\d\d/00002$", (string?)renumbered["customerNo_c"]);
+        Assert.Equal(2, (await _cli.RunAsync("field", "number", "account", "customerNo_c", "--tenant", "acme")).ExitCode);
+        Assert.Contains("is numbered 'C-{yyyy}-{seq:000}'", await _cli.RunOkAsync("field", "number", "account", "customerNo_c", "--reset", "--tenant", "acme"), StringComparison.Ordinal);
     }
 
     [Fact]

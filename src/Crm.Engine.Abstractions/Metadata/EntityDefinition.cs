@@ -91,4 +91,18 @@ public interface IMetadataService
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>A task that completes when the names are stored.</returns>
     Task RenameEntityAsync(string entityType, string displayName, string? pluralName = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets, for this tenant, the format of the numbers a text field gets on create (see
+    /// <see cref="FieldDefinition.AutoNumber"/>), e.g. a client's own prefix for a module's case numbers. The counter
+    /// carries on while the format's date tokens stay the same (the sequence is named by field and date part; a format
+    /// with other date tokens counts from 1 again). Needs the Customize privilege.
+    /// </summary>
+    /// <param name="entityType">The entity type's API name.</param>
+    /// <param name="fieldApiName">A text field's API name (system, plugin or custom).</param>
+    /// <param name="format">The format, or <see langword="null"/> to go back to the field's own definition.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task that completes when the format is stored.</returns>
+    /// <exception cref="Errors.CrmValidationException">An unknown field, a field that is not text, or a bad format (rule <c>auto_number</c>).</exception>
+    Task SetAutoNumberFormatAsync(string entityType, string fieldApiName, string? format, CancellationToken cancellationToken = default);
 }

@@ -17,6 +17,7 @@ internal static class FieldCommands
         field.Subcommands.Add(BuildList(context, options, tenant));
         field.Subcommands.Add(BuildAdd(context, options, tenant));
         field.Subcommands.Add(BuildRename(context, options, tenant));
+        field.Subcommands.Add(BuildNumber(context, options, tenant));
         return field;
     }
 
@@ -126,6 +127,35 @@ internal static class FieldCommands
             await crm.Metadata.RenameFieldAsync(entityType, field, parseResult.GetRequiredValue(label), cancellationToken).ConfigureAwait(false);
             var renamed = (await crm.Metadata.GetEntityAsync(entityType, cancellationToken).ConfigureAwait(false)).FindField(field);
             await context.Output.WriteLineAsync($"Renamed field {entityType}.{field} for tenant {crm.TenantId}: label '{renamed?.Label}'.").ConfigureAwait(false);
+            return CrmCli.Success;
+        });
+        return command;
+    }
+
+    private static Command BuildNumber(CliContext context, CliOptions options, Option<string?> tenant)
+    {
+        var entityArgument = EntityArgument();
+        var apiName = new Argument<string>("apiName") { Description = "A text field's API name (system, plugin or custom)." };
+        var format = new Argument<string?>("format") { Description = "The number format, e.g. 'RMA-{yyyy}-{seq:00000}'; leave out with --reset.", Arity = ArgumentArity.ZeroOrOne };
+        var reset = new Option<bool>("--reset") { Description = "Go back to the format of the field's own definition." };
+        var command = new Command("number", "Set the format of the numbers a text field gets on create, for the tenant (the counter carries on while the date tokens stay the same).") { entityArgument, apiName, format, reset };
+        CommandAction.Set(command, context, async (parseResult, cancellationToken) =>
+        {
+            var given = parseResult.GetValue(format);
+            if ((given is null) == !parseResult.GetValue(reset))
+            {
+                throw new CliException("give a format, or --reset to go back to the field's own.", CrmCli.UsageError);
+            }
+
+            await using var session = await EngineSession.OpenAsync(parseResult.GetRequiredValue(options.Database), create: false, cancellationToken, parseResult.GetValue(options.User)).ConfigureAwait(false);
+            var crm = await session.OpenTenantAsync(CliOptions.GetTenant(parseResult, tenant), cancellationToken).ConfigureAwait(false);
+            var entityType = parseResult.GetRequiredValue(entityArgument);
+            var field = parseResult.GetRequiredValue(apiName);
+            await crm.Metadata.SetAutoNumberFormatAsync(entityType, field, given, cancellationToken).ConfigureAwait(false);
+            var now = (await crm.Metadata.GetEntityAsync(entityType, cancellationToken).ConfigureAwait(false)).FindField(field)?.Definition.AutoNumber;
+            await context.Output.WriteLineAsync(now is null
+                ? $"{entityType}.{field} is not numbered for tenant {crm.TenantId}."
+                : $"{entityType}.{field} is numbered '{now}' for tenant {crm.TenantId}.").ConfigureAwait(false);
             return CrmCli.Success;
         });
         return command;

@@ -47,6 +47,9 @@ internal sealed class MetadataCache(CrmRegistry registry, IStorageProvider stora
         var fieldLabels = (await connection.QueryAsync<(string EntityType, string ApiName, string Label)>(
             new CommandDefinition("SELECT entity_type, api_name, label FROM field_labels WHERE tenant_id = @tenantId", args, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
             .ToDictionary(r => (r.EntityType, r.ApiName), r => r.Label);
+        var formats = (await connection.QueryAsync<(string EntityType, string ApiName, string Format)>(
+            new CommandDefinition("SELECT entity_type, api_name, format FROM field_auto_numbers WHERE tenant_id = @tenantId", args, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .ToDictionary(r => (r.EntityType, r.ApiName), r => r.Format);
         var custom = (await connection.QueryAsync<(string EntityType, string Definition)>(
             new CommandDefinition("SELECT entity_type, definition FROM custom_fields WHERE tenant_id = @tenantId ORDER BY created_at, api_name", args, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false))
             .Select(r => (r.EntityType, Field: JsonSerializer.Deserialize<FieldDefinition>(r.Definition, Json)!))
@@ -55,6 +58,7 @@ internal sealed class MetadataCache(CrmRegistry registry, IStorageProvider stora
         var entities = registry.Entities.Select(definition =>
         {
             var fields = definition.Fields.Concat(custom[definition.ApiName])
+                .Select(f => formats.TryGetValue((definition.ApiName, f.ApiName), out var format) ? f with { AutoNumber = format } : f)
                 .Select(f => new TenantField(f, fieldLabels.GetValueOrDefault((definition.ApiName, f.ApiName)) ?? f.Label ?? Humanize(f.ApiName, f.Type)))
                 .ToList();
             var labels = entityLabels.GetValueOrDefault(definition.ApiName);

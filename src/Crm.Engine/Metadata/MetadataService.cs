@@ -90,6 +90,38 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
         await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task SetAutoNumberFormatAsync(string entityType, string fieldApiName, string? format, CancellationToken cancellationToken = default)
+    {
+        await using var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false);
+        scope.Access.Require(Abstractions.Security.TenantPrivilege.Customize, "changing metadata");
+        var entity = scope.Metadata.GetEntity(entityType);
+        if (entity.FindField(fieldApiName) is not { } field)
+        {
+            var near = Suggestions.Closest(fieldApiName, entity.Fields.Select(f => f.ApiName));
+            throw new CrmValidationException(new CrmValidationError(entityType, fieldApiName, null, "unknown_field",
+                $"{entityType} has no field '{fieldApiName}'.{(near is null ? string.Empty : $" Did you mean '{near}'?")}"));
+        }
+
+        if (format is not null)
+        {
+            // The field as it would be: the same checks as a definition (text only, a valid format that fits).
+            var errors = FieldRules.CheckDefinition(entityType, field.Definition with { AutoNumber = format }).Where(e => e.Rule == "auto_number").ToList();
+            if (errors.Count > 0)
+            {
+                throw new CrmValidationException(errors);
+            }
+        }
+
+        await scope.Connection.ExecuteAsync(new CommandDefinition(
+            format is null
+                ? "DELETE FROM field_auto_numbers WHERE tenant_id = @tenant AND entity_type = @entityType AND api_name = @fieldApiName"
+                : "INSERT INTO field_auto_numbers (tenant_id, entity_type, api_name, format) VALUES (@tenant, @entityType, @fieldApiName, @format) " +
+                  "ON CONFLICT (tenant_id, entity_type, api_name) DO UPDATE SET format = excluded.format",
+            new { tenant = caller.TenantId, entityType, fieldApiName, format }, scope.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await BumpAsync(scope, cancellationToken).ConfigureAwait(false);
+        await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task RenameEntityAsync(string entityType, string displayName, string? pluralName = null, CancellationToken cancellationToken = default)
     {
         await using var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false);

@@ -182,6 +182,41 @@ public sealed class NumberingTests
         Assert.Equal(("account.customerNo_c", 3L), (await host.Work().Numbers.ListAsync()).Select(s => (s.Name, s.LastValue)).Single());
     }
 
+    [Fact]
+    public async Task SetAutoNumberFormat_ATenantsOwnFormatForAPluginField_CounterCarriesOnOtherTenantsKeepTheirs()
+    {
+        await using var host = await StartAsync();
+        var acme = await host.CreateTenantAsync("acme");
+        var globex = await host.CreateTenantAsync("globex");
+        Assert.Equal("TCK-2026-0001", await NewTicketAsync(acme));
+
+        await acme.Metadata.SetAutoNumberFormatAsync(Ticket, "number", "RMA {yyyy}/{seq:000000}");
+
+        Assert.Equal("RMA 2026/000002", await NewTicketAsync(acme)); // same field and date part, same sequence: the counter carries on
+        Assert.Equal("TCK-2026-0001", await NewTicketAsync(globex));
+        Assert.Equal("RMA {yyyy}/{seq:000000}", (await acme.Metadata.GetEntityAsync(Ticket)).FindField("number")!.Definition.AutoNumber);
+        await acme.Metadata.SetAutoNumberFormatAsync(Ticket, "number", null);
+        Assert.Equal("TCK-2026-0003", await NewTicketAsync(acme));
+    }
+
+    [Fact]
+    public async Task SetAutoNumberFormat_BadFormatNonTextOrUnknownField_RefusedNothingChanged()
+    {
+        await using var host = await StartAsync();
+        var crm = await host.CreateTenantAsync();
+
+        var bad = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Metadata.SetAutoNumberFormatAsync(Ticket, "number", "T-{sequence}"));
+        var tooLong = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Metadata.SetAutoNumberFormatAsync(Ticket, "number", "A-VERY-LONG-PREFIX-{seq:0000}"));
+        var unknown = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Metadata.SetAutoNumberFormatAsync(Ticket, "numbr", "T{seq}"));
+        var notText = await Assert.ThrowsAsync<CrmValidationException>(() => crm.Metadata.SetAutoNumberFormatAsync("account", "parentAccountId", "T{seq}"));
+
+        Assert.Contains("unknown token '{sequence}'", Assert.Single(bad.Errors).Message, StringComparison.Ordinal);
+        Assert.Equal("auto_number", Assert.Single(tooLong.Errors).Rule);
+        Assert.Contains("Did you mean 'number'?", Assert.Single(unknown.Errors).Message, StringComparison.Ordinal);
+        Assert.Equal("auto_number", Assert.Single(notText.Errors).Rule);
+        Assert.Equal("TCK-2026-0001", await NewTicketAsync(crm));
+    }
+
     [Theory]
     [InlineData("CAS-{seq", "no closing")]
     [InlineData("CAS-{sequence}", "unknown token '{sequence}'")]

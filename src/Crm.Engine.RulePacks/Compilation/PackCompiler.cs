@@ -42,6 +42,13 @@ internal sealed record PackRuleInfo(string Name, string File, IReadOnlyList<(Exp
             return _conditionText;
         }
     }
+
+    /// <summary>How a pattern's entity-type check reads as written (records of every type share one CLR type).</summary>
+    public static string TypeGuardText(string alias, string entityType) => $"{alias} is a {entityType}";
+
+    /// <summary>The entity type a written condition checks for <paramref name="alias"/>, when it is that pattern's type check.</summary>
+    public static string? TypeGuardOf(string written, string alias) =>
+        written.StartsWith(alias + " is a ", StringComparison.Ordinal) ? written[(alias.Length + " is a ".Length)..] : null;
 }
 
 /// <summary>Where a pack uses a business calendar (to load it before evaluations and to check that it exists).</summary>
@@ -222,7 +229,7 @@ internal sealed class PackCompiler(FactSchema schema, IRuleActionCatalog catalog
                 pattern.Condition(typeCondition);
                 foreach (var conjunct in Conjuncts(typeCondition.Body))
                 {
-                    _conditionText.Add((conjunct, $"{element.Alias} is a {shape.Name}"));
+                    _conditionText.Add((conjunct, PackRuleInfo.TypeGuardText(element.Alias, shape.Name)));
                 }
             }
 

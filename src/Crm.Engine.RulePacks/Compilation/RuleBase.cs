@@ -139,7 +139,7 @@ internal sealed class RuleBase
             foreach (var declaration in typeGuards.Select(f => f.Declaration).Distinct(StringComparer.Ordinal)
                 .Where(d => branch.Failures.All(f => f.Declaration != d || typeGuards.Contains(f))))
             {
-                var type = WrittenText(info, typeGuards.First(f => f.Declaration == declaration).Condition)![(declaration.Length + " is a ".Length)..];
+                var type = PackRuleInfo.TypeGuardOf(WrittenText(info, typeGuards.First(f => f.Declaration == declaration).Condition)!, declaration);
                 lines.Add($"    {declaration}: no {type} record among the facts");
             }
 
@@ -166,7 +166,7 @@ internal sealed class RuleBase
     private static string Facts(IEnumerable<KeyValuePair<string, object?>> facts) => string.Join(", ", facts.Select(f => $"{f.Key} = {Describe(f.Value)}"));
 
     private static bool IsTypeGuard(PackRuleInfo? info, ConditionFailure failure) =>
-        WrittenText(info, failure.Condition) is { } written && written.StartsWith(failure.Declaration + " is a ", StringComparison.Ordinal);
+        WrittenText(info, failure.Condition) is { } written && PackRuleInfo.TypeGuardOf(written, failure.Declaration) is not null;
 
     private static string? WrittenText(PackRuleInfo? info, string condition) =>
         info is not null && info.ConditionText.TryGetValue(condition, out var written) ? written : null;

@@ -74,12 +74,7 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
         await using var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false);
         scope.Access.Require(Abstractions.Security.TenantPrivilege.Customize, "changing metadata");
         var entity = scope.Metadata.GetEntity(entityType);
-        if (entity.FindField(fieldApiName) is null)
-        {
-            var near = Suggestions.Closest(fieldApiName, entity.Fields.Select(f => f.ApiName));
-            throw new CrmValidationException(new CrmValidationError(entityType, fieldApiName, null, "unknown_field",
-                $"{entityType} has no field '{fieldApiName}'.{(near is null ? string.Empty : $" Did you mean '{near}'?")}"));
-        }
+        FieldOf(entity, fieldApiName);
 
         CheckLabel(entityType, fieldApiName, label);
         await scope.Connection.ExecuteAsync(new CommandDefinition(
@@ -90,17 +85,25 @@ internal sealed class MetadataService(EngineRuntime runtime, CallerContext calle
         await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The entity's field of that API name, or a validation error naming it (with the field probably meant).</summary>
+    private static TenantField FieldOf(TenantEntity entity, string fieldApiName)
+    {
+        if (entity.FindField(fieldApiName) is { } field)
+        {
+            return field;
+        }
+
+        var near = Suggestions.Closest(fieldApiName, entity.Fields.Select(f => f.ApiName));
+        throw new CrmValidationException(new CrmValidationError(entity.ApiName, fieldApiName, null, "unknown_field",
+            $"{entity.ApiName} has no field '{fieldApiName}'.{(near is null ? string.Empty : $" Did you mean '{near}'?")}"));
+    }
+
     public async Task SetAutoNumberFormatAsync(string entityType, string fieldApiName, string? format, CancellationToken cancellationToken = default)
     {
         await using var scope = await OperationScope.BeginAsync(runtime, caller, cancellationToken).ConfigureAwait(false);
         scope.Access.Require(Abstractions.Security.TenantPrivilege.Customize, "changing metadata");
         var entity = scope.Metadata.GetEntity(entityType);
-        if (entity.FindField(fieldApiName) is not { } field)
-        {
-            var near = Suggestions.Closest(fieldApiName, entity.Fields.Select(f => f.ApiName));
-            throw new CrmValidationException(new CrmValidationError(entityType, fieldApiName, null, "unknown_field",
-                $"{entityType} has no field '{fieldApiName}'.{(near is null ? string.Empty : $" Did you mean '{near}'?")}"));
-        }
+        var field = FieldOf(entity, fieldApiName);
 
         if (format is not null)
         {

@@ -10,6 +10,11 @@ namespace Crm.Engine.Tenancy;
 /// <summary>Creates, lists and configures tenants. Creating a tenant also creates its root organisation unit.</summary>
 internal sealed partial class TenantAdministration(EngineRuntime runtime) : ITenantAdministration
 {
+    /// <summary>The tenant's time zone id (an IANA id, checked when the settings were saved), or null for no such tenant.</summary>
+    internal static Task<string?> TimeZoneIdAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string tenantId, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT time_zone FROM tenants WHERE id = @tenant", new { tenant = tenantId }, transaction, cancellationToken: cancellationToken));
+
     public async Task<TenantInfo> CreateAsync(string id, string name, TenantSettings? settings = null, CancellationToken cancellationToken = default)
     {
         settings ??= new TenantSettings();

@@ -85,8 +85,7 @@ internal sealed class WorkContext(EngineRuntime runtime, PipelineRunner pipeline
             return;
         }
 
-        var entityType = await Dapper.SqlMapper.QuerySingleOrDefaultAsync<string>(connection, new Dapper.CommandDefinition(
-            "SELECT entity_type FROM records WHERE tenant_id = @tenant AND id = @id", new { tenant = TenantId, id = Id(recordId) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)
+        var entityType = await store.EntityTypeOfAsync(connection, transaction, TenantId, recordId, cancellationToken).ConfigureAwait(false)
             ?? throw new Abstractions.Errors.CrmNotFoundException("record", recordId);
         try
         {

@@ -47,8 +47,8 @@ internal sealed class BusinessCalendarService(WorkContext context) : IBusinessCa
             var definition = json is null
                 ? (key == BusinessCalendarDefinition.DefaultKey ? DefaultCalendar : throw new CrmNotFoundException($"business calendar '{key}'"))
                 : Deserialize(key, json);
-            var zoneId = definition.TimeZone ?? await c.QuerySingleAsync<string>(new CommandDefinition(
-                "SELECT time_zone FROM tenants WHERE id = @tenant", new { tenant = context.TenantId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var zoneId = definition.TimeZone ?? await Tenancy.TenantAdministration.TimeZoneIdAsync(c, tx, context.TenantId, cancellationToken).ConfigureAwait(false)
+                ?? throw new CrmNotFoundException($"tenant '{context.TenantId}'");
             return new BusinessCalendar(definition, FindZone(zoneId, key));
         }, cancellationToken);
     }

@@ -53,8 +53,7 @@ internal static class NumberSequenceStore
             return known;
         }
 
-        var id = await batch.Connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT time_zone FROM tenants WHERE id = @tenant", new { tenant = tenantId }, batch.Transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var id = await Tenancy.TenantAdministration.TimeZoneIdAsync(batch.Connection, batch.Transaction, tenantId, cancellationToken).ConfigureAwait(false);
         // The tenant's settings were checked when saved; a zone the machine lacks falls back to UTC rather than refusing records.
         var zone = id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var found) ? found : TimeZoneInfo.Utc;
         batch.TenantTimeZone = zone;

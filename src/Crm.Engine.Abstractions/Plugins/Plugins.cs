@@ -66,6 +66,19 @@ public interface ICrmPluginBuilder
         Services.AddSingleton(new RuleTypeRegistration(PluginId, ruleTypes));
         return this;
     }
+
+    /// <summary>
+    /// Registers a report (<see cref="Reports.IReport"/>), run through <see cref="Reports.IReportCatalog"/> and
+    /// <c>crm report run</c>. Report names are unique in an engine; a duplicate is reported when the catalog is built.
+    /// </summary>
+    /// <param name="reportType">The report class, created once from the engine's services.</param>
+    /// <returns>This builder.</returns>
+    ICrmPluginBuilder AddReport(Type reportType)
+    {
+        ArgumentNullException.ThrowIfNull(reportType);
+        Services.AddSingleton(new Reports.ReportRegistration(PluginId, reportType));
+        return this;
+    }
 }
 
 /// <summary>Shortcuts for <see cref="ICrmPluginBuilder"/>.</summary>
@@ -85,5 +98,16 @@ public static class CrmPluginBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddTransient<THandler>();
         return builder.AddPipelineStep(new PipelineStep(message, entityType, stage, order, typeof(THandler)));
+    }
+
+    /// <summary>Registers a report type (see <see cref="ICrmPluginBuilder.AddReport"/>).</summary>
+    /// <typeparam name="TReport">The report class, created once from the engine's services.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static ICrmPluginBuilder AddReport<TReport>(this ICrmPluginBuilder builder)
+        where TReport : class, Reports.IReport
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddReport(typeof(TReport));
     }
 }

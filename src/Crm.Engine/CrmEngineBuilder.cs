@@ -42,6 +42,7 @@ public sealed class CrmEngineBuilder
         services.AddSingleton<PipelineRunner>();
         services.AddSingleton<EngineRuntime>();
         services.AddSingleton<ICrmEngine, CrmEngine>();
+        services.AddSingleton<Abstractions.Reports.IReportCatalog, Reports.ReportCatalog>();
         WorkEngineBuilderExtensions.AddWorkServices(services);
         AddPlugin(new CoreModule(), CoreModule.Id, CrmEngineInfo.Version);
     }

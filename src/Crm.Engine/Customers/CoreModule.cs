@@ -91,6 +91,9 @@ internal sealed class CoreModule : ICrmPlugin
             ],
         });
 
+        builder.AddReport<Reports.AccountsByOwnerReport>();
+        builder.AddReport<Reports.ActiveAccountsReport>();
+        builder.AddReport<Reports.ContactRolesReport>();
         builder.AddPipelineHandler<ContactNameHandler>(PipelineMessages.Create, CoreEntities.Contact, PipelineStage.PreValidation, order: -1000);
         builder.AddPipelineHandler<ContactNameHandler>(PipelineMessages.Update, CoreEntities.Contact, PipelineStage.PreValidation, order: -1000);
         builder.AddPipelineHandler<AccountHierarchyHandler>(PipelineMessages.Create, CoreEntities.Account, PipelineStage.PreOperation, order: -1000);

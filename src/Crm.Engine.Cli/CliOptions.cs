@@ -8,6 +8,7 @@ internal sealed class CliOptions
     public const string DatabaseVariable = "CRM_DB";
     public const string TenantVariable = "CRM_TENANT";
     public const string UserVariable = "CRM_USER";
+    public const string PluginsVariable = "CRM_PLUGINS";
     public const string DefaultDatabase = "crm.db";
 
     private readonly CliContext _context;
@@ -29,10 +30,38 @@ internal sealed class CliOptions
             Recursive = true,
             DefaultValueFactory = _ => context.GetEnvironmentVariable(UserVariable),
         };
+        Plugins = new Option<string?>("--plugins")
+        {
+            Description = $"The plugins folder (one sub-folder per plugin) to load the business modules from (default: ${PluginsVariable}, else the plugins folder next to crm, where the build puts the built-in modules).",
+            HelpName = "folder",
+            Recursive = true,
+            DefaultValueFactory = _ => context.GetEnvironmentVariable(PluginsVariable),
+        };
     }
 
     /// <summary>The <c>--db</c> option, on the root command and inherited by every command.</summary>
     public Option<string> Database { get; }
+
+    /// <summary>The <c>--plugins</c> option, on the root command and inherited by every command.</summary>
+    public Option<string?> Plugins { get; }
+
+    /// <summary>
+    /// The plugins folder a command loads: <c>--plugins</c> or <c>$CRM_PLUGINS</c> (which must exist), else the
+    /// <c>plugins</c> folder next to the program when there is one, else none (the core only).
+    /// </summary>
+    /// <param name="parseResult">The parsed command line.</param>
+    /// <returns>The folder, or <see langword="null"/>.</returns>
+    public string? ResolvePlugins(ParseResult parseResult)
+    {
+        if (parseResult.GetValue(Plugins) is { } given && !string.IsNullOrWhiteSpace(given))
+        {
+            var full = Path.GetFullPath(given);
+            return Directory.Exists(full) ? full : throw new CliException($"the plugins folder {full} does not exist (given with --plugins or ${PluginsVariable}).");
+        }
+
+        var builtIn = Path.Combine(AppContext.BaseDirectory, "plugins");
+        return Directory.Exists(builtIn) ? builtIn : null;
+    }
 
     /// <summary>The <c>--user</c> option: the user name tenant commands act as (default: the system context).</summary>
     public Option<string?> User { get; }

@@ -34,7 +34,8 @@ internal static class CrmCli
     public static async Task<int> InvokeAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var parseResult = BuildRootCommand(context).Parse(args);
+        var options = new CliOptions(context);
+        var parseResult = BuildRootCommand(context, options).Parse(args);
         if (parseResult.Action is ParseErrorAction)
         {
             foreach (var parseError in parseResult.Errors)
@@ -47,18 +48,29 @@ internal static class CrmCli
         }
 
         var invocation = new InvocationConfiguration { Output = context.Output, Error = context.Error };
+        try
+        {
+            EngineSession.PluginsDirectory.Value = options.ResolvePlugins(parseResult);
+        }
+        catch (CliException ex)
+        {
+            await context.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return ex.ExitCode;
+        }
+
         return await parseResult.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Builds the command tree.</summary>
     /// <param name="context">Writers and environment the commands use.</param>
     /// <returns>The root command.</returns>
-    public static RootCommand BuildRootCommand(CliContext context)
+    /// <param name="options">The global options (the same instances the parse result is read with).</param>
+    public static RootCommand BuildRootCommand(CliContext context, CliOptions options)
     {
-        var options = new CliOptions(context);
         var root = new RootCommand("crm: set up and inspect Crm.Engine tenants (fields, labels, accounts, contacts) in a SQLite database.");
         root.Options.Add(options.Database);
         root.Options.Add(options.User);
+        root.Options.Add(options.Plugins);
         root.Subcommands.Add(InitCommand.Build(context, options));
         root.Subcommands.Add(TenantCommands.Build(context, options));
         root.Subcommands.Add(EntityCommands.Build(context, options));
@@ -67,6 +79,7 @@ internal static class CrmCli
         root.Subcommands.Add(RecordCommands.Build(context, options, RecordCommands.Contact));
         root.Subcommands.Add(RuleCommands.Build(context, options));
         root.Subcommands.Add(ImportCommand.Build(context, options));
+        root.Subcommands.Add(ReportCommands.Build(context, options));
         return root;
     }
 

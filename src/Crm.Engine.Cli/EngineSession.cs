@@ -43,6 +43,19 @@ internal sealed class EngineSession : IAsyncDisposable
     /// <summary>The migrations applied while opening, e.g. <c>Applied migration core 1 (core)</c>.</summary>
     public IReadOnlyList<string> AppliedMigrations { get; }
 
+    /// <summary>
+    /// The plugins folder of the running command (<c>--plugins</c>, <c>$CRM_PLUGINS</c>, else the <c>plugins</c> folder
+    /// next to <c>crm</c> when it exists), set per invocation by <see cref="CrmCli.InvokeAsync(IReadOnlyList{string}, CliContext, CancellationToken)"/>;
+    /// <see langword="null"/>: the core only.
+    /// </summary>
+    public static AsyncLocal<string?> PluginsDirectory { get; } = new();
+
+    /// <summary>Loads the plugins of <see cref="PluginsDirectory"/>, if any, into an engine being built.</summary>
+    /// <param name="builder">The engine builder.</param>
+    /// <returns>The builder.</returns>
+    public static CrmEngineBuilder AddPlugins(CrmEngineBuilder builder) =>
+        PluginsDirectory.Value is { } directory ? builder.AddPluginsFrom(directory) : builder;
+
     /// <summary>Opens the engine on a database file and migrates it.</summary>
     /// <param name="databasePath">The path given with <c>--db</c>.</param>
     /// <param name="create">Whether a missing file may be created (only <c>crm init</c>); otherwise a missing file is an error.</param>
@@ -70,7 +83,7 @@ internal sealed class EngineSession : IAsyncDisposable
         // An empty configuration, as a Microsoft.Extensions host would have, so the engine's options keep their defaults.
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddLogging(logging => logging.AddProvider(migrations));
-        services.AddCrmEngine().UseSqlite(new SqliteConnectionStringBuilder { DataSource = fullPath }.ToString()).AddRulePacks();
+        AddPlugins(services.AddCrmEngine().UseSqlite(new SqliteConnectionStringBuilder { DataSource = fullPath }.ToString()).AddRulePacks());
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         try
         {

@@ -443,7 +443,7 @@ internal static class RuleCommands
             }
 
             var services = new ServiceCollection();
-            var builder = new CrmEngineBuilder(services).AddRulePacks();
+            var builder = EngineSession.AddPlugins(new CrmEngineBuilder(services).AddRulePacks());
             var provider = services.BuildServiceProvider();
             var offlineCatalog = provider.GetRequiredService<IRuleActionCatalog>();
             IReadOnlyList<EntityDefinition> builtIn = [.. builder.Registry.Entities];

@@ -72,6 +72,26 @@ public sealed class PluginLoadingTests
     }
 
     [Fact]
+    public async Task Load_HostSharingThePluginsOwnAssembly_ResolvesThePluginsServicesWithItsTypes_AndDependentsToo()
+    {
+        using var folders = new PluginFolders();
+        folders.Add("Loyalty");
+        folders.Add("Rewards");
+        await using var unshared = await CrmTestHost.StartAsync(b => b.AddPluginsFrom(folders.Root));
+        await using var host = await CrmTestHost.StartAsync(b => b.AddPluginsFrom(folders.Root, o => o.SharedTypes.Add(typeof(Crm.TestPlugins.Loyalty.ILoyaltyTiers))));
+        var crm = await host.CreateTenantAsync();
+
+        // The host calls the plugin's typed API with its own compile-time type: only a shared assembly makes it the same type.
+        var tiers = host.Services.GetRequiredService<Crm.TestPlugins.Loyalty.ILoyaltyTiers>();
+        var reward = await crm.Records.CreateAsync("reward", new Dictionary<string, object?> { ["name"] = "Mug", ["points"] = 2000m });
+
+        Assert.Null(unshared.Services.GetService<Crm.TestPlugins.Loyalty.ILoyaltyTiers>());
+        Assert.Equal("gold", tiers.TierFor(1500));
+        Assert.Equal("reward-gold", reward["tier"]);
+        Assert.Equal(PluginLoadStatus.Loaded, host.Services.GetRequiredService<IPluginCatalog>().Find("Test.Loyalty")!.Status);
+    }
+
+    [Fact]
     public async Task Load_PluginWithOwnPackages_SeesItsOwnDapperAndPackagesTheHostLacks()
     {
         using var folders = new PluginFolders();

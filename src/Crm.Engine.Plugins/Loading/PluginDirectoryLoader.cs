@@ -275,7 +275,21 @@ internal sealed class PluginDirectoryLoader(CrmEngineBuilder builder, PluginLoad
                         }
                     }
                 });
-            assembly = loader.LoadDefaultAssembly();
+            // A host that references the plugin's own assembly (to call its typed API) shares it: the plugin then runs
+            // from the host's copy, so the host and the plugin see one type. Otherwise the plugin's copy, in its context.
+            var onDisk = AssemblyName.GetAssemblyName(candidate.AssemblyPath);
+            if (_sharedNames.Contains(onDisk.Name!))
+            {
+                assembly = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(onDisk.Name!));
+                if (assembly.GetName().Version != onDisk.Version)
+                {
+                    candidate.Warnings.Add($"the host shares {onDisk.Name} (it references it), so the host's version {assembly.GetName().Version} runs, not the folder's {onDisk.Version}.");
+                }
+            }
+            else
+            {
+                assembly = loader.LoadDefaultAssembly();
+            }
         }
         catch (Exception ex) when (ex is IOException or BadImageFormatException or ArgumentException or InvalidOperationException)
         {

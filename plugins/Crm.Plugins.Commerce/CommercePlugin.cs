@@ -54,6 +54,9 @@ public sealed class CommercePlugin : ICrmPlugin
         builder.Services.AddSingleton<CartAbandonment>();
         builder.Services.AddSingleton<IDomainEventConsumer<DeadlineReached>>(sp => sp.GetRequiredService<CartAbandonment>());
 
+        // The storefront sync: its writes run in the transaction of its log record (see SyncTransactions).
+        builder.Services.AddSingleton<SyncTransactions>();
+        builder.AddPipelineHandler<StorefrontSyncHandler>(PipelineMessages.Create, CommerceEntities.StorefrontSync, PipelineStage.PostOperation);
         builder.Services.AddSingleton<ICommerce, CommerceService>();
         builder.AddReport<OrdersByStatusReport>();
         builder.AddReport<SalesByProductReport>();
@@ -87,6 +90,9 @@ public static class CommerceEntities
 
     /// <summary>The tenant's commerce settings (<see cref="CommerceSettingsFields"/>).</summary>
     public const string Settings = "commerceSettings";
+
+    /// <summary>The log of storefront order syncs that changed something (<see cref="StorefrontSyncFields"/>).</summary>
+    public const string StorefrontSync = "storefrontSync";
 
     /// <summary>The definitions the plugin registers.</summary>
     public static IReadOnlyList<EntityDefinition> Definitions { get; } =
@@ -233,6 +239,19 @@ public static class CommerceEntities
             [
                 new() { ApiName = CommerceSettingsFields.Name, Type = FieldType.Text, MaxLength = 100 },
                 new() { ApiName = CommerceSettingsFields.CartAbandonAfterHours, Type = FieldType.Number, MinValue = 1, MaxValue = 8760, Description = "Wall-clock hours after its last change an open cart becomes abandoned (24 when empty)." },
+            ],
+        },
+        new()
+        {
+            ApiName = StorefrontSync,
+            DisplayName = "Storefront sync",
+            PluralName = "Storefront syncs",
+            PrimaryField = StorefrontSyncFields.ExternalId,
+            Description = "One storefront order sync that changed something; its writes ran in the transaction that created this record.",
+            Fields =
+            [
+                new() { ApiName = StorefrontSyncFields.Channel, Type = FieldType.Text, Required = true, MaxLength = 100 },
+                new() { ApiName = StorefrontSyncFields.ExternalId, Type = FieldType.Text, Required = true, MaxLength = 200, Indexed = true },
             ],
         },
     ];
@@ -478,6 +497,16 @@ public static class CommerceSettingsFields
 
     /// <summary>Wall-clock hours after which an open cart without changes becomes abandoned (default 24).</summary>
     public const string CartAbandonAfterHours = "cartAbandonAfterHours";
+}
+
+/// <summary>API names of the <see cref="CommerceEntities.StorefrontSync"/> fields.</summary>
+public static class StorefrontSyncFields
+{
+    /// <summary>The storefront's name.</summary>
+    public const string Channel = "channel";
+
+    /// <summary>The synced order's id in the storefront.</summary>
+    public const string ExternalId = "externalId";
 }
 
 /// <summary>API names of the fields the module adds to the core's entity types.</summary>

@@ -22,7 +22,8 @@ public interface ICommerceTenant
     /// Creates or updates an order from the storefront, keyed by (<see cref="StorefrontOrder.Channel"/>,
     /// <see cref="StorefrontOrder.ExternalId"/>), with its customer and lines. Idempotent: the same payload again writes
     /// nothing and returns <see cref="SyncOutcome.Unchanged"/>; a changed payload changes only what differs. The whole
-    /// payload is checked before anything is written.
+    /// payload is checked before anything is written, and the writes (customer, order, lines) run in one transaction
+    /// with a <see cref="CommerceEntities.StorefrontSync"/> log record: if one fails, nothing of the sync is kept.
     /// </summary>
     /// <param name="order">The storefront's order.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

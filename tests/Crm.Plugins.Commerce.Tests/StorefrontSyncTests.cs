@@ -157,6 +157,43 @@ public sealed class StorefrontSyncTests
     }
 
     [Fact]
+    public async Task SyncOrder_FailingInTheMiddle_RollsEverythingBack_CustomerIncluded()
+    {
+        await using var host = await StartAsync();
+        var crm = await host.CreateTenantAsync();
+        var payload = Order();
+        // Passes the payload checks, but the engine refuses the second line (productName is at most 200 characters)
+        // after the customer, the order and the first line were written in the same transaction.
+        payload = payload with { Lines = [payload.Lines[0], payload.Lines[1] with { ProductName = new string('x', 201) }] };
+
+        var error = await Assert.ThrowsAsync<CrmValidationException>(() => host.Commerce(crm).SyncOrderAsync(payload));
+
+        Assert.Equal(OrderLineFields.ProductName, Assert.Single(error.Errors).Field);
+        foreach (var entity in new[] { CommerceEntities.Order, CommerceEntities.OrderLine, CommerceEntities.StorefrontSync, CoreEntities.Account, CoreEntities.Contact })
+        {
+            Assert.Equal(0, await crm.Records.CountAsync(RecordQuery.For(entity)));
+        }
+    }
+
+    [Fact]
+    public async Task SyncOrder_LeavesOneLogRecordPerSyncThatWrote_AndTheLogCannotBeWrittenDirectly()
+    {
+        await using var host = await StartAsync();
+        var crm = await host.CreateTenantAsync();
+        var commerce = host.Commerce(crm);
+
+        await commerce.SyncOrderAsync(Order());
+        await commerce.SyncOrderAsync(Order());
+        await commerce.SyncOrderAsync(Order() with { Status = OrderStatus.Confirmed });
+
+        var log = (await crm.Records.QueryAsync(RecordQuery.For(CommerceEntities.StorefrontSync))).Records;
+        Assert.Equal(2, log.Count);
+        Assert.All(log, r => Assert.Equal(("webshop", "WEB-1001"), (r[StorefrontSyncFields.Channel], r[StorefrontSyncFields.ExternalId])));
+        await Assert.ThrowsAsync<CrmOperationRejectedException>(() => crm.Records.CreateAsync(CommerceEntities.StorefrontSync,
+            Values((StorefrontSyncFields.Channel, "webshop"), (StorefrontSyncFields.ExternalId, "X"))));
+    }
+
+    [Fact]
     public async Task SyncOrder_RefusedStatusChange_ChangesNothingOfTheOrder()
     {
         await using var host = await StartAsync();

@@ -10,10 +10,10 @@ namespace Crm.Plugins.Commerce.Storefront;
 
 /// <summary>
 /// The commerce API of one tenant. Every read and write goes through the caller's <see cref="ICrmTenant.Records"/>.
-/// The record API offers plugins no transaction spanning several top-level writes, so a sync checks the whole payload
-/// (and the order's status change) before its first write, and writes only what differs.
+/// A storefront order sync reads and checks everything first, then writes only what differs, in one transaction
+/// (<see cref="SyncTransactions"/>).
 /// </summary>
-internal sealed class CommerceTenant(ICrmTenant tenant) : ICommerceTenant
+internal sealed class CommerceTenant(ICrmTenant tenant, SyncTransactions transactions) : ICommerceTenant
 {
     private const int MaxRecentOrders = 100;
 
@@ -21,83 +21,92 @@ internal sealed class CommerceTenant(ICrmTenant tenant) : ICommerceTenant
 
     public async Task<OrderSyncResult> SyncOrderAsync(StorefrontOrder order, CancellationToken cancellationToken = default)
     {
+        // Everything is read and checked first; the writes then run in one transaction (see SyncTransactions).
         StorefrontValidation.Check(order);
         var existing = await FindOneAsync(RecordQuery.For(CommerceEntities.Order)
             .Where(OrderFields.Channel, order.Channel).Where(OrderFields.ExternalId, order.ExternalId), cancellationToken).ConfigureAwait(false);
         if (existing is not null && order.Status is not null)
         {
-            // Checked before any write, so a refused status change leaves the whole order as it was.
             OrderStatusRules.Ensure(existing.Get<string>(OrderFields.OrderNumber), existing.Get<string>(OrderFields.Status), order.Status);
         }
 
         var existingLines = existing is null ? [] : await OrderLines.ListAsync(Records, existing.Id, cancellationToken).ConfigureAwait(false);
         var products = new Dictionary<string, Guid?>(StringComparer.Ordinal);
-        var desiredLines = new List<Dictionary<string, object?>>(order.Lines.Count);
+        var lines = new List<(Dictionary<string, object?> Desired, CrmRecord? Stored)>(order.Lines.Count);
+        var matched = new HashSet<Guid>();
         for (var i = 0; i < order.Lines.Count; i++)
         {
-            desiredLines.Add(await LineValuesAsync(order.Lines[i], i, products, cancellationToken).ConfigureAwait(false));
+            var desired = await LineValuesAsync(order.Lines[i], i, products, cancellationToken).ConfigureAwait(false);
+            var stored = MatchLine(existingLines, desired, matched);
+            if (stored is not null)
+            {
+                matched.Add(stored.Id);
+            }
+
+            lines.Add((desired, stored));
         }
 
-        var (accountId, contactId, customerCreated) = await ResolveCustomerAsync(order.Customer, cancellationToken).ConfigureAwait(false);
+        var customer = await FindCustomerAsync(order.Customer, cancellationToken).ConfigureAwait(false);
         var values = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             [OrderFields.Channel] = order.Channel,
             [OrderFields.ExternalId] = order.ExternalId,
-            [OrderFields.AccountId] = accountId,
         };
-        Put(values, OrderFields.ContactId, contactId);
         Put(values, OrderFields.OrderNumber, order.OrderNumber);
         Put(values, OrderFields.OrderDate, order.OrderDate);
         Put(values, OrderFields.Status, order.Status);
         Put(values, OrderFields.Currency, order.Currency);
+        var unmatched = existingLines.Where(l => !matched.Contains(l.Id)).Select(l => l.Id).ToList();
 
-        var written = customerCreated;
-        var outcome = SyncOutcome.Unchanged;
-        CrmRecord stored;
-        if (existing is null)
+        if (existing is not null && customer.Account is not null && !customer.NeedsWrites
+            && Differences(existing, WithCustomer(values, customer.Account.Id, customer.Contact?.Id)).Count == 0
+            && lines.All(l => l.Stored is not null && Differences(l.Stored, l.Desired).Count == 0))
         {
-            stored = await Records.CreateAsync(CommerceEntities.Order, values, cancellationToken: cancellationToken).ConfigureAwait(false);
-            outcome = SyncOutcome.Created;
-        }
-        else
-        {
-            var changes = Differences(existing, values);
-            stored = changes.Count == 0 ? existing : await Records.UpdateAsync(CommerceEntities.Order, existing.Id, existing.Version, changes, cancellationToken).ConfigureAwait(false);
-            written |= changes.Count > 0;
+            // Nothing differs: nothing is written (no new versions, no sync log record).
+            return new OrderSyncResult(SyncOutcome.Unchanged, existing.Id, existing.Get<string>(OrderFields.OrderNumber), customer.Account.Id,
+                customer.Contact?.Id, false, [.. lines.Select(l => l.Stored!.Id)], unmatched);
         }
 
-        var lineIds = new List<Guid>(desiredLines.Count);
-        var matched = new HashSet<Guid>();
-        foreach (var desired in desiredLines)
+        OrderSyncResult? result = null;
+        await transactions.RunAsync(Records, order.Channel, order.ExternalId, async (records, ct) =>
         {
-            var line = MatchLine(existingLines, desired, matched);
-            if (line is null)
+            var (accountId, contactId) = await WriteCustomerAsync(records, order.Customer, customer, ct).ConfigureAwait(false);
+            var orderValues = WithCustomer(values, accountId, contactId);
+            CrmRecord stored;
+            if (existing is null)
             {
-                desired[OrderLineFields.OrderId] = stored.Id;
-                line = await Records.CreateAsync(CommerceEntities.OrderLine, desired, cancellationToken: cancellationToken).ConfigureAwait(false);
-                written = true;
+                stored = await records.CreateAsync(CommerceEntities.Order, orderValues, cancellationToken: ct).ConfigureAwait(false);
             }
             else
             {
+                var changes = Differences(existing, orderValues);
+                stored = changes.Count == 0 ? existing : await records.UpdateAsync(CommerceEntities.Order, existing.Id, existing.Version, changes, ct).ConfigureAwait(false);
+            }
+
+            var lineIds = new List<Guid>(lines.Count);
+            foreach (var (desired, line) in lines)
+            {
+                if (line is null)
+                {
+                    desired[OrderLineFields.OrderId] = stored.Id;
+                    lineIds.Add((await records.CreateAsync(CommerceEntities.OrderLine, desired, cancellationToken: ct).ConfigureAwait(false)).Id);
+                    continue;
+                }
+
                 var changes = Differences(line, desired);
                 if (changes.Count > 0)
                 {
-                    line = await Records.UpdateAsync(CommerceEntities.OrderLine, line.Id, line.Version, changes, cancellationToken).ConfigureAwait(false);
-                    written = true;
+                    await records.UpdateAsync(CommerceEntities.OrderLine, line.Id, line.Version, changes, ct).ConfigureAwait(false);
                 }
+
+                lineIds.Add(line.Id);
             }
 
-            matched.Add(line.Id);
-            lineIds.Add(line.Id);
-        }
+            result = new OrderSyncResult(existing is null ? SyncOutcome.Created : SyncOutcome.Updated, stored.Id, stored.Get<string>(OrderFields.OrderNumber),
+                accountId, contactId, customer.Account is null || customer.CreateContact, lineIds, unmatched);
+        }, cancellationToken).ConfigureAwait(false);
 
-        if (outcome != SyncOutcome.Created && written)
-        {
-            outcome = SyncOutcome.Updated;
-        }
-
-        var unmatched = existingLines.Where(l => !matched.Contains(l.Id)).Select(l => l.Id).ToList();
-        return new OrderSyncResult(outcome, stored.Id, stored.Get<string>(OrderFields.OrderNumber), accountId, contactId, customerCreated, lineIds, unmatched);
+        return result!;
     }
 
     public async Task<ProductSyncResult> SyncProductAsync(StorefrontProduct product, CancellationToken cancellationToken = default)
@@ -247,11 +256,17 @@ internal sealed class CommerceTenant(ICrmTenant tenant) : ICommerceTenant
             && (l.Get<string>(OrderLineFields.ExternalId) is null || desired.GetValueOrDefault(OrderLineFields.ExternalId) is null));
     }
 
-    private async Task<(Guid AccountId, Guid? ContactId, bool Created)> ResolveCustomerAsync(StorefrontCustomer customer, CancellationToken cancellationToken)
+    /// <summary>What was found of a storefront customer, and what must be written.</summary>
+    private sealed record FoundCustomer(CrmRecord? Account, CrmRecord? Contact, bool SetExternalId, bool CreateContact)
+    {
+        public bool NeedsWrites => Account is null || SetExternalId || CreateContact;
+    }
+
+    private async Task<FoundCustomer> FindCustomerAsync(StorefrontCustomer customer, CancellationToken cancellationToken)
     {
         CrmRecord? account = null;
         CrmRecord? contact = null;
-        var email = string.IsNullOrWhiteSpace(customer.Email) ? null : customer.Email.Trim();
+        var email = EmailOf(customer);
         if (!string.IsNullOrWhiteSpace(customer.ExternalId))
         {
             account = await FindOneAsync(RecordQuery.For(CoreEntities.Account).Where(CommerceAccountFields.ExternalCustomerId, customer.ExternalId), cancellationToken).ConfigureAwait(false);
@@ -269,31 +284,58 @@ internal sealed class CommerceTenant(ICrmTenant tenant) : ICommerceTenant
             account ??= found.FirstOrDefault(r => r.EntityType == CoreEntities.Account);
         }
 
-        var created = false;
-        if (account is null)
+        // Found by e-mail: remember the storefront's id so the next order finds the account directly.
+        var setExternalId = account is not null && !string.IsNullOrWhiteSpace(customer.ExternalId) && account.Get<string>(CommerceAccountFields.ExternalCustomerId) is null;
+        var createContact = contact is null && (email is not null || !string.IsNullOrWhiteSpace(customer.LastName));
+        return new FoundCustomer(account, contact, setExternalId, createContact);
+    }
+
+    private static async Task<(Guid AccountId, Guid? ContactId)> WriteCustomerAsync(IRecordService records, StorefrontCustomer customer, FoundCustomer found, CancellationToken cancellationToken)
+    {
+        var email = EmailOf(customer);
+        var accountId = found.Account?.Id ?? Guid.Empty;
+        if (found.Account is null)
         {
             var person = string.Join(' ', new[] { customer.FirstName, customer.LastName }.Where(n => !string.IsNullOrWhiteSpace(n)));
-            var name = customer.CompanyName ?? (person.Length > 0 ? person : email ?? customer.ExternalId!);
-            var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
-            Put(fields, CommerceAccountFields.ExternalCustomerId, string.IsNullOrWhiteSpace(customer.ExternalId) ? null : customer.ExternalId);
-            account = await tenant.Accounts.CreateAsync(new NewAccount(name) { Email = email, Phone = customer.Phone, Fields = fields }, cancellationToken).ConfigureAwait(false);
-            created = true;
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                [AccountFields.Name] = customer.CompanyName ?? (person.Length > 0 ? person : email ?? customer.ExternalId!),
+            };
+            Put(values, AccountFields.Email, email);
+            Put(values, AccountFields.Phone, customer.Phone);
+            Put(values, CommerceAccountFields.ExternalCustomerId, string.IsNullOrWhiteSpace(customer.ExternalId) ? null : customer.ExternalId);
+            accountId = (await records.CreateAsync(CoreEntities.Account, values, cancellationToken: cancellationToken).ConfigureAwait(false)).Id;
         }
-        else if (!string.IsNullOrWhiteSpace(customer.ExternalId) && account.Get<string>(CommerceAccountFields.ExternalCustomerId) is null)
+        else if (found.SetExternalId)
         {
-            // Found by e-mail: remember the storefront's id so the next order finds the account directly.
-            account = await Records.UpdateAsync(CoreEntities.Account, account.Id, account.Version,
+            await records.UpdateAsync(CoreEntities.Account, accountId, found.Account.Version,
                 new Dictionary<string, object?> { [CommerceAccountFields.ExternalCustomerId] = customer.ExternalId }, cancellationToken).ConfigureAwait(false);
         }
 
-        if (contact is null && (email is not null || !string.IsNullOrWhiteSpace(customer.LastName)))
+        var contactId = found.Contact?.Id;
+        if (found.CreateContact)
         {
-            var lastName = !string.IsNullOrWhiteSpace(customer.LastName) ? customer.LastName : LocalPart(email!);
-            contact = await tenant.Contacts.CreateAsync(new NewContact(customer.FirstName, lastName) { AccountId = account.Id, Email = email, Phone = customer.Phone }, cancellationToken).ConfigureAwait(false);
-            created = true;
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                [ContactFields.LastName] = !string.IsNullOrWhiteSpace(customer.LastName) ? customer.LastName : LocalPart(email!),
+                [ContactFields.AccountId] = accountId,
+            };
+            Put(values, ContactFields.FirstName, customer.FirstName);
+            Put(values, ContactFields.Email, email);
+            Put(values, ContactFields.Phone, customer.Phone);
+            contactId = (await records.CreateAsync(CoreEntities.Contact, values, cancellationToken: cancellationToken).ConfigureAwait(false)).Id;
         }
 
-        return (account.Id, contact?.Id, created);
+        return (accountId, contactId);
+    }
+
+    private static string? EmailOf(StorefrontCustomer customer) => string.IsNullOrWhiteSpace(customer.Email) ? null : customer.Email.Trim();
+
+    private static Dictionary<string, object?> WithCustomer(Dictionary<string, object?> values, Guid accountId, Guid? contactId)
+    {
+        var all = new Dictionary<string, object?>(values, StringComparer.Ordinal) { [OrderFields.AccountId] = accountId };
+        Put(all, OrderFields.ContactId, contactId);
+        return all;
     }
 
     private async Task<bool> BelongsToAsync(CrmRecord order, string email, CancellationToken cancellationToken)

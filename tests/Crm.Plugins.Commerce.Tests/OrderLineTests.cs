@@ -46,6 +46,26 @@ public sealed class OrderLineTests
     }
 
     [Fact]
+    public async Task LineNumber_AlreadyUsedInTheOrder_IsRefused_ButFreeInAnotherOrder()
+    {
+        await using var host = await StartAsync();
+        var crm = await host.CreateTenantAsync();
+        var order = await OrderAsync(crm);
+        var other = await OrderAsync(crm);
+        await LineAsync(crm, order.Id, (OrderLineFields.ProductName, "A"), (OrderLineFields.LineNumber, 1m));
+        var second = await LineAsync(crm, order.Id, (OrderLineFields.ProductName, "B"));
+
+        var error = await Assert.ThrowsAsync<CrmValidationException>(() => LineAsync(crm, order.Id, (OrderLineFields.ProductName, "C"), (OrderLineFields.LineNumber, 2m)));
+        await Assert.ThrowsAsync<CrmValidationException>(() => crm.Records.UpdateAsync(CommerceEntities.OrderLine, second.Id, null, Values((OrderLineFields.LineNumber, 1m))));
+        var elsewhere = await LineAsync(crm, other.Id, (OrderLineFields.ProductName, "C"), (OrderLineFields.LineNumber, 2m));
+
+        Assert.Equal(OrderLineFields.LineNumber, Assert.Single(error.Errors).Field);
+        Assert.Contains("already has a line 2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2m, elsewhere[OrderLineFields.LineNumber]);
+        Assert.Equal(2m, (await crm.Records.UpdateAsync(CommerceEntities.OrderLine, second.Id, null, Values((OrderLineFields.LineNumber, 2m), (OrderLineFields.Quantity, 3m))))[OrderLineFields.LineNumber]);
+    }
+
+    [Fact]
     public async Task OrderTotal_FollowsLinesOnCreateUpdateAndDelete()
     {
         await using var host = await StartAsync();

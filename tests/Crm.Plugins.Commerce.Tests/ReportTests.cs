@@ -39,6 +39,20 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public async Task BothReports_AreRegisteredByThePlugin_WithTheirParameters()
+    {
+        await using var host = await StartAsync();
+
+        var registered = host.Services.GetServices<ReportRegistration>().Where(r => r.PluginId == CommercePlugin.Id)
+            .Select(r => ((IReport)ActivatorUtilities.CreateInstance(host.Services, r.ReportType)).Definition)
+            .OrderBy(d => d.Name, StringComparer.Ordinal)
+            .ToList();
+
+        Assert.Equal(["commerce.ordersByStatus", "commerce.salesByProduct"], registered.Select(d => d.Name));
+        Assert.All(registered, d => Assert.Equal(["from", "to"], d.Parameters.Select(p => p.Name)));
+    }
+
+    [Fact]
     public async Task OrdersByStatus_CountsAndSumsPerStatus_InThePeriod()
     {
         await using var host = await StartAsync();

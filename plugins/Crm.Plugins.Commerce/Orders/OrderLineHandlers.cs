@@ -74,6 +74,19 @@ internal sealed class OrderLineValuesHandler(TimeProvider clock) : IPipelineHand
             }
         }
 
+        if ((isCreate || Given(OrderLineFields.LineNumber) || Given(OrderLineFields.OrderId)) && Now(OrderLineFields.LineNumber) is decimal number && orderId is { } inOrder)
+        {
+            var same = await context.Records.QueryAsync(
+                RecordQuery.For(CommerceEntities.OrderLine).Where(OrderLineFields.OrderId, inOrder).Where(OrderLineFields.LineNumber, number)
+                    .Where("id", FilterOperator.NotEqual, context.RecordId).Take(1),
+                cancellationToken).ConfigureAwait(false);
+            if (same.Records.Count > 0)
+            {
+                throw new CrmValidationException(new CrmValidationError(CommerceEntities.OrderLine, OrderLineFields.LineNumber, number, "duplicate",
+                    $"the order already has a line {number} ({same.Records[0].Id}); give another line number or leave it empty for the next free one."));
+            }
+        }
+
         if (isCreate && target.ValueOf(OrderLineFields.LineNumber) is null && orderId is { } numbered)
         {
             var last = await context.Records.QueryAsync(

@@ -109,7 +109,7 @@ public static class SalesEntities
                 new() { ApiName = LeadFields.Description, Type = FieldType.Text, MaxLength = 4000 },
                 new() { ApiName = LeadFields.FormData, Type = FieldType.Text, MaxLength = 8000, Description = "Web-form fields that map to no lead field, one 'name: value' per line." },
                 new() { ApiName = LeadFields.PossibleDuplicate, Type = FieldType.Bool, Description = "Set on capture when a lead, contact or account with the same e-mail, phone or company exists." },
-                new() { ApiName = LeadFields.DuplicateOfId, Type = FieldType.Lookup, LookupTarget = "*", Description = "The first record the lead duplicates (a lead, contact or account)." },
+                new() { ApiName = LeadFields.DuplicateOfId, Type = FieldType.Text, MaxLength = 100, Description = "The first record the lead duplicates, as entityType/id (text, not a look-up: the original may still be deleted or merged)." },
                 new() { ApiName = LeadFields.PhoneKey, Type = FieldType.Text, MaxLength = 50, Indexed = true, ReadOnly = true, Description = "The phone number normalised (digits, leading +), kept by the module for duplicate detection." },
                 new() { ApiName = LeadFields.AssignmentRule, Type = FieldType.Text, MaxLength = 200, Description = "The assignment rule that assigned the lead." },
                 new() { ApiName = LeadFields.AssignedQueue, Type = FieldType.Text, MaxLength = 200, Description = "The work queue the lead was routed to; setting it routes the lead." },
@@ -273,7 +273,7 @@ public static class LeadFields
     /// <summary>Whether duplicate detection found matches on capture.</summary>
     public const string PossibleDuplicate = "possibleDuplicate";
 
-    /// <summary>The first record the lead duplicates (a <see cref="Crm.Engine.Abstractions.Records.RecordRef"/>).</summary>
+    /// <summary>The first record the lead duplicates, as <c>entityType/id</c> (<see cref="Crm.Engine.Abstractions.Records.RecordRef.TryParse"/> reads it).</summary>
     public const string DuplicateOfId = "duplicateOfId";
 
     /// <summary>The normalised phone number (maintained by the module).</summary>

@@ -70,7 +70,7 @@ internal sealed class SalesTenant(ICrmTenant tenant, SalesSettingsStore settings
             }
 
             values[LeadFields.PossibleDuplicate] = true;
-            values[LeadFields.DuplicateOfId] = duplicates[0].Record;
+            values[LeadFields.DuplicateOfId] = duplicates[0].Record.ToString();
         }
 
         var assignment = LeadAssignment.None;

@@ -112,8 +112,11 @@ public sealed class LeadCaptureTests
         Assert.Equal([DuplicateReason.Company], result.Duplicates.Single(d => d.Record.Id == account.Id).Reasons);
         Assert.Equal([DuplicateReason.Phone], result.Duplicates.Single(d => d.Record.Id == earlier.Id).Reasons);
         Assert.Equal(true, result.Lead[LeadFields.PossibleDuplicate]);
-        Assert.Equal(result.Duplicates[0].Record, result.Lead[LeadFields.DuplicateOfId]);
+        Assert.Equal(result.Duplicates[0].Record.ToString(), result.Lead[LeadFields.DuplicateOfId]);
         Assert.Equal(2, await fx.CountAsync(SalesEntities.Lead));
+
+        // The flag is not a look-up: the original can still be deleted.
+        await fx.Tenant.Records.DeleteAsync(SalesEntities.Lead, earlier.Id);
     }
 
     [Fact]

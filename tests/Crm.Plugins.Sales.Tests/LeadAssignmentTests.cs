@@ -187,4 +187,34 @@ public sealed class LeadAssignmentTests
         Assert.Equal("nurture", assignment.Queue);
         Assert.Equal(lead.Id, Assert.Single(await fx.Work.Queues.ListItemsAsync(queue.Id)).RecordId);
     }
+
+    [Fact]
+    public async Task AssignLead_ByAUserWhoMayNotAssign_IsDeniedAndChangesNothing()
+    {
+        await using var fx = await SalesFixture.StartAsync();
+        var (alice, _) = await fx.UserAsync("alice", SystemRoles.SalesRep);
+        var (_, reader) = await fx.UserAsync("reader", SystemRoles.ReadOnly);
+        var lead = await fx.LeadAsync("Lovelace");
+        await fx.Sales.SetAssignmentRulesAsync([new("All", [], UserId: alice)]);
+
+        await Assert.ThrowsAsync<CrmAccessDeniedException>(() => fx.For(reader).AssignLeadAsync(lead.Id));
+
+        var unchanged = await fx.Tenant.Records.GetAsync(SalesEntities.Lead, lead.Id);
+        Assert.Equal(lead.Version, unchanged!.Version);
+        Assert.Null(unchanged[LeadFields.AssignmentRule]);
+    }
+
+    [Fact]
+    public async Task CaptureLead_ByARepWhoseRuleGivesTheLeadToSomeoneElse_IsDenied()
+    {
+        await using var fx = await SalesFixture.StartAsync();
+        var (alice, _) = await fx.UserAsync("alice", SystemRoles.SalesRep);
+        var (_, rep) = await fx.UserAsync("rep", SystemRoles.SalesRep);
+        await fx.Sales.SetAssignmentRulesAsync([new("All", [], UserId: alice)]);
+
+        await Assert.ThrowsAsync<CrmAccessDeniedException>(() =>
+            fx.For(rep).CaptureLeadAsync(new LeadCapture { Values = new Dictionary<string, object?> { [LeadFields.LastName] = "Lovelace" } }));
+
+        Assert.Equal(0, await fx.CountAsync(SalesEntities.Lead));
+    }
 }

@@ -89,6 +89,21 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public async Task FunnelBySource_WithADateRange_CountsOnlyLeadsCreatedInIt_AndRefusesAnUnknownGrouping()
+    {
+        await using var world = await MarketingWorld.StartAsync();
+        await SeedAsync(world);
+        await world.LeadAsync("Late", source: "web");
+        var created = DateOnly.FromDateTime(world.Host.Clock.GetUtcNow().UtcDateTime);
+
+        var result = await RunAsync(world, "marketing.funnelBySource", parameters: new() { ["from"] = created, ["to"] = created });
+        var ex = await Assert.ThrowsAsync<CrmValidationException>(() => RunAsync(world, "marketing.funnelBySource", parameters: new() { ["groupBy"] = "owner" }));
+
+        Assert.Equal(new object?[] { "web", 1L, 0L, 0m, 0L, 0L, null, 0m }, Assert.Single(result.Rows));
+        Assert.Equal("groupBy", Assert.Single(ex.Errors).Field);
+    }
+
+    [Fact]
     public async Task TimeToWin_AveragesTheDaysFromLeadToWonOpportunity()
     {
         await using var world = await MarketingWorld.StartAsync();

@@ -51,7 +51,8 @@ public sealed class MarketingPlugin : ICrmPlugin
         builder.AddPipelineHandler<ResponseDefaultsHandler>(PipelineMessages.Create, MarketingEntities.CampaignResponse, PipelineStage.PreValidation);
         builder.AddPipelineHandler<ResponseRecordedHandler>(PipelineMessages.Create, MarketingEntities.CampaignResponse, PipelineStage.PostOperation);
         builder.AddPipelineHandler<ScoreEntryDefaultsHandler>(PipelineMessages.Create, MarketingEntities.LeadScoreEntry, PipelineStage.PreValidation);
-        builder.AddPipelineHandler<ScoreEntryCreatedHandler>(PipelineMessages.Create, MarketingEntities.LeadScoreEntry, PipelineStage.PostOperation);
+        builder.AddPipelineHandler<ScoreEntryChangedHandler>(PipelineMessages.Create, MarketingEntities.LeadScoreEntry, PipelineStage.PostOperation);
+        builder.AddPipelineHandler<ScoreEntryChangedHandler>(PipelineMessages.Delete, MarketingEntities.LeadScoreEntry, PipelineStage.PostOperation);
 
         builder.Services.AddSingleton<IMarketing, Marketing>();
         builder.Services.AddSingleton<IDomainEventConsumer<CampaignRevenueChanged>, CampaignRevenueUpdater>();

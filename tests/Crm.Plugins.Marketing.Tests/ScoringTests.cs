@@ -48,6 +48,22 @@ public sealed class ScoringTests
     }
 
     [Fact]
+    public async Task DeletingAScoreEntry_RecomputesTheLeadsScoreAndReasons()
+    {
+        await using var world = await MarketingWorld.StartAsync();
+        var lead = await world.LeadAsync("Ernst");
+        await world.Marketing().ScoreLeadAsync(lead.Id, 10, "opened the newsletter", key: "newsletter-open");
+        world.Host.Clock.Advance(TimeSpan.FromMinutes(1));
+        await world.Marketing().ScoreLeadAsync(lead.Id, 25, "asked for a quote", key: "quote");
+        var quote = Assert.Single((await world.Tenant.Records.QueryAsync(RecordQuery.For(MarketingEntities.LeadScoreEntry).Where(LeadScoreEntryFields.Key, "quote"))).Records);
+
+        await world.Tenant.Records.DeleteAsync(MarketingEntities.LeadScoreEntry, quote.Id);
+
+        var stored = await world.Tenant.Records.GetAsync(SalesEntities.Lead, lead.Id);
+        Assert.Equal((10m, "+10 opened the newsletter (newsletter-open)"), (stored![LeadMarketingFields.LeadScore], stored[LeadMarketingFields.ScoreReasons]));
+    }
+
+    [Fact]
     public async Task ScoreLead_WithoutReason_OrForAnUnknownLead_IsRefused()
     {
         await using var world = await MarketingWorld.StartAsync();

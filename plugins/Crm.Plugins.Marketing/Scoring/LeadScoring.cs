@@ -69,15 +69,18 @@ internal sealed class ScoreEntryDefaultsHandler(TimeProvider clock) : IPipelineH
     }
 }
 
-/// <summary>After a score entry is created: the lead's score and reasons are computed again in the same transaction, and <see cref="LeadScored"/> is published after commit.</summary>
-internal sealed class ScoreEntryCreatedHandler(TimeProvider clock) : IPipelineHandler
+/// <summary>
+/// After a score entry is created or deleted: the lead's score and reasons are computed again in the same transaction;
+/// a new entry publishes <see cref="LeadScored"/> after commit.
+/// </summary>
+internal sealed class ScoreEntryChangedHandler(TimeProvider clock) : IPipelineHandler
 {
     private const int ReasonsMaxLength = 4000;
 
     public async Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var entry = context.PostImage!;
+        var entry = context.PostImage ?? context.PreImage!;
         if (entry.Id(LeadScoreEntryFields.LeadId) is not { } leadId)
         {
             return;
@@ -105,6 +108,11 @@ internal sealed class ScoreEntryCreatedHandler(TimeProvider clock) : IPipelineHa
             [LeadMarketingFields.LeadScore] = score,
             [LeadMarketingFields.ScoreReasons] = reasons.ToString(),
         }, cancellationToken).ConfigureAwait(false);
+        if (context.Message != PipelineMessages.Create)
+        {
+            return;
+        }
+
         context.QueueEvent(new LeadScored(context.Caller.TenantId, clock.GetUtcNow(), leadId, entry.Decimal(LeadScoreEntryFields.Points) ?? 0,
             entry.Text(LeadScoreEntryFields.Reason) ?? string.Empty, entry.Text(LeadScoreEntryFields.Key), score));
     }

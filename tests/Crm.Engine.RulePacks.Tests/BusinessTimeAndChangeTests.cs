@@ -308,6 +308,32 @@ public sealed class BusinessTimeAndChangeTests
     }
 
     [Fact]
+    public async Task NotifyUser_TemplateSeesTheRecordsFieldsAtTheTop_UnderRecord_AndUnderItsEntityType()
+    {
+        await using var host = await CrmTestHost.StartAsync(b => b.AddPlugin<CaseTestPlugin>("cases").AddRulePacks()
+            .AddInProcessChannel("email", (_, _) => Task.CompletedTask, NotificationAddressKind.Email));
+        var tenant = await host.CreateTenantAsync("acme");
+        await tenant.Organization.CreateUserAsync(new Abstractions.Organization.NewUser("quinn", "Quinn") { Email = "q@example.test" });
+        var work = host.Services.GetRequiredService<IWorkServices>().ForTenant("acme");
+        await work.Templates.SaveAsync(new TemplateDefinition("t", "{{ subject }} / {{ case.subject }}", "{{ record.entityType }} {{ case.id }}"));
+        await host.Services.GetRequiredService<IRuleBases>().ForTenant("acme").ApplyAsync("""
+            schemaVersion: 1
+            rules:
+              - name: Tell
+                when:
+                  - match: case
+                then:
+                  - action: notifyUser
+                    with: { user: quinn, template: t, record: case, channel: email }
+            """, "p.yaml");
+
+        var created = await tenant.Records.CreateAsync("case", new Dictionary<string, object?> { ["subject"] = "Leak" });
+
+        var sent = Assert.Single(await work.Notifications.ListAsync());
+        Assert.Equal(("Leak / Leak", $"case {created.Id}"), (sent.Subject, sent.Body));
+    }
+
+    [Fact]
     public async Task RuleActions_ChangeRecordsAsTheRuleAndItsRuleBaseVersion()
     {
         await using var host = await CrmTestHost.StartAsync(b => b.AddPlugin<CaseTestPlugin>("cases").AddPlugin<CallerCapturePlugin>("capture").AddRulePacks());

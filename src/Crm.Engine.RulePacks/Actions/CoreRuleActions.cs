@@ -247,8 +247,18 @@ internal static partial class CoreRuleActions
     private static CrmRecord Record(IRuleActionContext ctx) =>
         ctx.GetParameter<CrmRecord>("record") ?? throw new InvalidOperationException($"{ctx.ActionName}: the 'record' parameter is not a matched record.");
 
-    private static Dictionary<string, object?> Data(CrmRecord record) =>
-        new(record.Values, StringComparer.Ordinal) { ["id"] = record.Id, ["entityType"] = record.EntityType };
+    /// <summary>
+    /// A notification's template data: the record's fields at the top level (<c>{{ subject }}</c>), and the same under
+    /// <c>record</c> and under its entity type (<c>{{ case.caseNumber }}</c>) unless a field has that name.
+    /// </summary>
+    private static Dictionary<string, object?> Data(CrmRecord record)
+    {
+        var fields = new Dictionary<string, object?>(record.Values, StringComparer.Ordinal) { ["id"] = record.Id, ["entityType"] = record.EntityType };
+        var data = new Dictionary<string, object?>(fields, StringComparer.Ordinal);
+        data.TryAdd("record", fields);
+        data.TryAdd(record.EntityType, fields);
+        return data;
+    }
 
     [LoggerMessage(Message = "Rule '{Rule}' (tenant {Tenant}, rule base v{Version}): {Message}")]
     private static partial void LogRuleMessage(ILogger logger, LogLevel level, string tenant, string rule, long version, string? message);

@@ -60,7 +60,11 @@ public interface ICallCenterTenant
     /// <returns>The call, or <see langword="null"/>.</returns>
     Task<CrmRecord?> FindByExternalIdAsync(string externalCallId, CancellationToken cancellationToken = default);
 
-    /// <summary>An agent answered a ringing or queued call: sets the agent, the answer time and the wait in seconds.</summary>
+    /// <summary>
+    /// An agent answered a ringing or queued call: sets the agent, the answer time and the wait in seconds. When the
+    /// system context (e.g. the telephony) reports the answer of a call without owner and the agent is an active CRM user,
+    /// the call is assigned to that user.
+    /// </summary>
     /// <param name="callId">The call.</param>
     /// <param name="agentUserId">Who answered: the CRM user id (so reports can match queue members), or the telephony system's agent id.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>

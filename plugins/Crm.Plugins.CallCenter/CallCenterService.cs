@@ -186,7 +186,7 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
         }
 
         var now = time.GetUtcNow();
-        return await Records.UpdateAsync(
+        var answered = await Records.UpdateAsync(
             CallCenterEntities.Call,
             callId,
             call.Version,
@@ -198,6 +198,16 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
                 [CallFields.WaitSeconds] = Seconds(call.Get<DateTimeOffset?>(CallFields.ReceivedAt), now),
             },
             cancellationToken).ConfigureAwait(false);
+
+        // A call the telephony (system context) created has no owner, so only tenant-wide roles could read it: when a CRM
+        // user answers, the call becomes theirs (and so does the activity logged when it ends).
+        if (tenant.Caller.UserId is null && answered.OwnerId is null && Guid.TryParse(agentUserId, out var userId)
+            && await tenant.Organization.GetUserAsync(userId, cancellationToken).ConfigureAwait(false) is { IsActive: true })
+        {
+            answered = await Records.AssignAsync(CallCenterEntities.Call, callId, userId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return answered;
     }
 
     public async Task<CrmRecord> EndAsync(Guid callId, bool? resolved = null, int? satisfaction = null, string? notes = null, CancellationToken cancellationToken = default)

@@ -7,7 +7,8 @@ namespace Crm.Plugins.CallCenter;
 /// <summary>
 /// Before a call is written as ended (completed or abandoned) with an identified customer: logs a core activity of type
 /// call on the customer's timeline (regarding the contact, else the account), in the same transaction, and records it
-/// on the call. Runs for every path that ends a call (the typed API, the generic record API, a rule).
+/// on the call. The activity is owned by the call's owner. Runs for every path that ends a call (the typed API, the
+/// generic record API, a rule).
 /// </summary>
 internal sealed class CallActivityHandler(TimeProvider time) : IPipelineHandler
 {
@@ -63,7 +64,9 @@ internal sealed class CallActivityHandler(TimeProvider time) : IPipelineHandler
             values[ActivityFields.Description] = notes;
         }
 
-        var activity = await context.Records.CreateAsync(CoreEntities.Activity, values, null, cancellationToken).ConfigureAwait(false);
+        // The activity belongs to whoever owns the call (the agent who answered), so it shows on their timeline view.
+        var options = before.OwnerId is { } owner ? new CreateOptions { OwnerId = owner } : null;
+        var activity = await context.Records.CreateAsync(CoreEntities.Activity, values, options, cancellationToken).ConfigureAwait(false);
         context.Target[CallFields.ActivityId] = activity.Id;
     }
 

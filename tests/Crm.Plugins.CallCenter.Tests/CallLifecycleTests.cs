@@ -201,3 +201,33 @@ public sealed class CallLifecycleTests
         await Assert.ThrowsAsync<CrmNotFoundException>(() => sink.PublishAsync(new TelephonyEvent("test", "twilio", "CA999", TelephonyEventKind.Ended)));
     }
 }
+
+public sealed class CallOwnershipTests
+{
+    [Fact]
+    public async Task TelephonyAnswerByACrmUser_GivesThemTheCallAndTheActivity_SoAServiceAgentSeesBoth()
+    {
+        await using var host = await StartAsync();
+        var crm = await host.CreateTenantAsync();
+        var (acme, _) = await CustomerAsync(crm, "Acme", "+49 30 1234567");
+        var agent = await crm.Organization.CreateUserAsync(new Crm.Engine.Abstractions.Organization.NewUser("sam", "Sam"));
+        await crm.Security.GrantRoleAsync(Crm.Engine.Abstractions.Security.SecurityPrincipal.User(agent.Id), Crm.Engine.Abstractions.Security.SystemRoles.ServiceAgent);
+        var phone = new SimulatedTelephony();
+        await host.CallCenter().ConnectAsync(phone);
+        var asAgent = crm.AsUser(agent.Id);
+
+        var callId = await phone.RingAsync("test", "+49 30 1234567", null);
+        var before = await asAgent.Records.GetAsync(CallCenterEntities.Call, callId);
+        await phone.AnswerAsync(callId, agent.Id.ToString("D"));
+        var pop = await host.Calls(asAgent).GetScreenPopAsync(callId);
+        host.Clock.Advance(TimeSpan.FromSeconds(45));
+        await host.Calls(asAgent).EndAsync(callId, resolved: true, satisfaction: 5);
+
+        Assert.Null(before); // a ringing call of the telephony has no owner: not the agent's yet
+        Assert.Equal(acme.Id, pop.Account!.Id);
+        var call = await asAgent.Records.GetAsync(CallCenterEntities.Call, callId);
+        Assert.Equal((agent.Id, CallStatus.Completed), (call!.OwnerId, call[CallFields.Status]));
+        var activity = Assert.Single((await asAgent.Activities.GetTimelineAsync(acme.Id)).Records);
+        Assert.Equal((call[CallFields.ActivityId], (Guid?)agent.Id), ((object?)activity.Id, activity.OwnerId));
+    }
+}

@@ -241,7 +241,7 @@ public sealed record ScreenPop
     /// <summary>The call record.</summary>
     public required Guid CallId { get; init; }
 
-    /// <summary>The calling number as received, or <see langword="null"/> when withheld.</summary>
+    /// <summary>The customer's number: the calling number of an inbound call (<see langword="null"/> when withheld), the number dialled of an outbound one.</summary>
     public string? Number { get; init; }
 
     /// <summary>The call's status (<see cref="CallStatus"/>) when the pop was made.</summary>

@@ -35,6 +35,11 @@ public sealed class CallStatisticsReport(ICallCenter callCenter) : IReport
         ArgumentNullException.ThrowIfNull(context);
         var from = context.Get<DateTimeOffset?>("from") ?? throw MissingParameter(Name, "from");
         var to = context.Get<DateTimeOffset?>("to") ?? throw MissingParameter(Name, "to");
+        if (to <= from)
+        {
+            throw new CrmValidationException(new CrmValidationError(Name, "to", to, "range", $"the end of the period ({to:O}) must be after its start ({from:O})."));
+        }
+
         var stats = await callCenter.ForTenant(context.Tenant).StatisticsAsync(from, to, cancellationToken).ConfigureAwait(false);
         return new ReportResult
         {

@@ -316,7 +316,7 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
         var (from, to) = (periodStart, periodEnd);
         if (to <= from)
         {
-            throw new CrmValidationException(new CrmValidationError(CallCenterEntities.Call, "to", to, "range", $"the end of the period ({to:O}) must be after its start ({from:O})."));
+            throw new CrmValidationException(new CrmValidationError(CallCenterEntities.Call, nameof(periodEnd), to, "range", $"the end of the period ({to:O}) must be after its start ({from:O})."));
         }
 
         var calls = await ReadAllAsync(
@@ -622,7 +622,7 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
         return new ScreenPop
         {
             CallId = call.Id,
-            Number = call[CallFields.FromNumber] as string,
+            Number = call[call[CallFields.Direction] as string == CallDirection.Outbound ? CallFields.ToNumber : CallFields.FromNumber] as string,
             Status = CallCenterService.Status(call),
             Queue = call[CallFields.Queue] as string,
             Matches = matches,

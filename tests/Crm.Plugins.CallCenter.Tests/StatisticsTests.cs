@@ -82,7 +82,7 @@ public sealed class StatisticsTests
         var ex = await Assert.ThrowsAsync<CrmValidationException>(() => calls.StatisticsAsync(CrmTestHost.DefaultStart, CrmTestHost.DefaultStart));
 
         Assert.Equal((0, (decimal?)null, (decimal?)null), (empty.Offered, empty.AbandonRate, empty.AverageSpeedOfAnswerSeconds));
-        Assert.Equal("to", ex.Errors[0].Field);
+        Assert.Equal("periodEnd", ex.Errors[0].Field);
     }
 
     [Fact]
@@ -103,6 +103,8 @@ public sealed class StatisticsTests
         Assert.Equal((5L, 0.2m, 40m, 0.5m), (summary["offered"], summary["abandonRate"], summary["averageSpeedOfAnswerSeconds"], summary["firstCallResolutionRate"]));
         var missing = await Assert.ThrowsAsync<CrmValidationException>(() => report.RunAsync(new ReportContext(crm, new Dictionary<string, object?>(), host.Clock.GetUtcNow()), CancellationToken.None));
         Assert.Equal("from", missing.Errors[0].Field);
+        var inverted = await Assert.ThrowsAsync<CrmValidationException>(() => report.RunAsync(new ReportContext(crm, new Dictionary<string, object?> { ["from"] = CrmTestHost.DefaultStart, ["to"] = CrmTestHost.DefaultStart.AddHours(-1) }, host.Clock.GetUtcNow()), CancellationToken.None));
+        Assert.Equal(("callCenter.statistics", "to"), (inverted.Errors[0].EntityType, inverted.Errors[0].Field));
     }
 
     [Fact]

@@ -110,3 +110,33 @@ public sealed class CallListTests
         Assert.Equal(CallListFields.Name, noName.Errors[0].Field);
     }
 }
+
+public sealed class CallCenterAccessTests
+{
+    [Fact]
+    public async Task UserWithoutRights_CannotReceiveCallsOrBuildLists_AndSeesNoContactsToCall()
+    {
+        await using var host = await StartAsync();
+        var crm = await host.CreateTenantAsync();
+        var ann = await crm.Contacts.CreateAsync(new NewContact("Ann", "Able") { Phone = "+49 30 1000001" });
+        var user = await crm.Organization.CreateUserAsync(new Crm.Engine.Abstractions.Organization.NewUser("guest", "Guest"));
+        await crm.Security.SaveRoleAsync(new Crm.Engine.Abstractions.Security.SecurityRole("lists-only", "Lists only")
+        {
+            Privileges =
+            [
+                new(CallCenterEntities.CallList, Crm.Engine.Abstractions.Security.RecordPrivilege.Create, Crm.Engine.Abstractions.Security.AccessDepth.Own),
+                new(CallCenterEntities.CallListItem, Crm.Engine.Abstractions.Security.RecordPrivilege.Create, Crm.Engine.Abstractions.Security.AccessDepth.Own),
+            ],
+        });
+        var listsOnly = await crm.Organization.CreateUserAsync(new Crm.Engine.Abstractions.Organization.NewUser("lister", "Lister"));
+        await crm.Security.GrantRoleAsync(Crm.Engine.Abstractions.Security.SecurityPrincipal.User(listsOnly.Id), "lists-only");
+
+        await Assert.ThrowsAsync<CrmAccessDeniedException>(() => host.Calls(crm.AsUser(user.Id)).ReceiveInboundAsync(new InboundCall("+49 30 1000001", null)));
+        await Assert.ThrowsAsync<CrmAccessDeniedException>(() => host.Calls(crm.AsUser(user.Id)).BuildCallListAsync(new NewCallList("Promo"), [ann.Id]));
+        var built = await host.Calls(crm.AsUser(listsOnly.Id)).BuildCallListAsync(new NewCallList("Promo"), [ann.Id]);
+
+        Assert.Empty(built.Items);
+        Assert.Equal((ann.Id, SkipReason.NotFound), (built.Skipped.Single().ContactId, built.Skipped.Single().Reason));
+        Assert.Equal(0, await crm.Records.CountAsync(RecordQuery.For(CallCenterEntities.Call)));
+    }
+}

@@ -205,11 +205,10 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
             [PreventiveMeasureFields.CaseId] = caseId,
             [PreventiveMeasureFields.AccountId] = @case[CaseFields.AccountId],
             [PreventiveMeasureFields.Description] = measure.Description,
-            [PreventiveMeasureFields.OwnerId] = measure.OwnerId?.ToString("D"),
             [PreventiveMeasureFields.DueDate] = measure.DueDate,
             [PreventiveMeasureFields.Status] = MeasureStatus.Proposed,
             [PreventiveMeasureFields.FedBackToCustomer] = false,
-        }, null, cancellationToken).ConfigureAwait(false);
+        }, measure.OwnerId is null ? null : new CreateOptions { OwnerId = measure.OwnerId }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<CrmRecord> ReviewMeasureAsync(Guid measureId, MeasureDecision decision, string? comment = null, CancellationToken cancellationToken = default)

@@ -263,7 +263,7 @@ public sealed record CaseProgress(Guid CaseId, int Total, int Open, int Complete
 /// <param name="Description">What is to be done (required).</param>
 public sealed record NewMeasure(string Description)
 {
-    /// <summary>The responsible user; <see langword="null"/> leaves it to the record owner.</summary>
+    /// <summary>The responsible user or team, who owns the measure record; <see langword="null"/> for the caller.</summary>
     public Guid? OwnerId { get; init; }
 
     /// <summary>When it is to be done.</summary>

@@ -126,7 +126,6 @@ public static class ServiceEntities
                 new() { ApiName = PreventiveMeasureFields.CaseId, Type = FieldType.Lookup, LookupTarget = Case, Required = true },
                 new() { ApiName = PreventiveMeasureFields.AccountId, Type = FieldType.Lookup, LookupTarget = CoreEntities.Account, Label = "Customer" },
                 new() { ApiName = PreventiveMeasureFields.Description, Type = FieldType.Text, Required = true, MaxLength = 4000 },
-                new() { ApiName = PreventiveMeasureFields.OwnerId, Type = FieldType.Text, MaxLength = 36, Label = "Responsible user" },
                 new() { ApiName = PreventiveMeasureFields.DueDate, Type = FieldType.Date },
                 Choice(PreventiveMeasureFields.Status, (MeasureStatus.Proposed, "Proposed"), (MeasureStatus.Approved, "Approved"), (MeasureStatus.Rejected, "Rejected"), (MeasureStatus.Implemented, "Implemented")),
                 new() { ApiName = PreventiveMeasureFields.ReviewedBy, Type = FieldType.Text, MaxLength = 36, Label = "Reviewed by (user id)" },
@@ -319,7 +318,7 @@ public static class PreventiveMeasureFields
     /// <summary>What is to be done (required, primary).</summary>
     public const string Description = "description";
 
-    /// <summary>The responsible user's id, as text (the record owner when not given).</summary>
+    /// <summary>The responsible user or team: the record's owner (the record column <c>ownerId</c>, usable in queries).</summary>
     public const string OwnerId = "ownerId";
 
     /// <summary>When it is to be done.</summary>

@@ -213,6 +213,19 @@ public class OrganizationTests(EngineFixture fixture) : IClassFixture<EngineFixt
     }
 
     [Fact]
+    public async Task DefineRoleAsync_CamelCaseKeyAsRulePacksWriteIt_AcceptedAndHeldByItsExactKey()
+    {
+        var org = (await fixture.NewTenantAsync()).Organization;
+        var user = await org.CreateUserAsync(new NewUser("sam", "Sam"));
+
+        await org.DefineRoleAsync(new CrmRole("salesManager", "Sales manager", null));
+        await org.GrantRoleAsync(new RoleAssignment(user.Id, "salesManager", null));
+
+        Assert.Equal(["salesManager"], (await org.ListRolesAsync()).Select(r => r.Key));
+        Assert.Equal([user.Id], (await org.ListRoleHoldersAsync("salesManager")).Select(u => u.Id));
+    }
+
+    [Fact]
     public async Task DefineRoleAsync_Again_ChangesNameAndDescription()
     {
         var org = (await fixture.NewTenantAsync()).Organization;

@@ -111,7 +111,7 @@ internal sealed partial class OrganizationService(EngineRuntime runtime, CallerC
         ArgumentNullException.ThrowIfNull(role);
         if (role.Key is null || !RoleKeyShape().IsMatch(role.Key))
         {
-            throw new CrmValidationException(new CrmValidationError("role", "key", role.Key, "format", $"role key '{role.Key}' is invalid: use lower-case letters, digits and dashes, e.g. quality-manager."));
+            throw new CrmValidationException(new CrmValidationError("role", "key", role.Key, "format", $"role key '{role.Key}' is invalid: start with a lower-case letter or digit, then letters, digits and dashes, e.g. quality-manager or qualityManager."));
         }
 
         Require("role", "name", role.Name);
@@ -262,6 +262,7 @@ internal sealed partial class OrganizationService(EngineRuntime runtime, CallerC
 
     private string Now() => DbValues.FormatTime(runtime.Time.GetUtcNow());
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    // camelCase keys too: rule packs name job roles that way (notifyRoles: [salesManager, qualityManager]).
+    [GeneratedRegex("^[a-z0-9][a-zA-Z0-9-]{0,62}$")]
     private static partial Regex RoleKeyShape();
 }

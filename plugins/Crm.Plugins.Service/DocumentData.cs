@@ -5,9 +5,10 @@ using Crm.Engine.Abstractions.Records;
 namespace Crm.Plugins.Service;
 
 /// <summary>
-/// The data a case document is rendered with. Every field of each record's entity type is present (empty ones as
-/// nil), so a template can test <c>{% if case.rootCause %}</c> without a missing-field error; records the caller may
-/// not read are nil.
+/// The data a case document is rendered with. Every field of each record's entity type is present, an empty one as
+/// empty text (the core's templates are strict: a nil value is an undefined variable), so a template can write
+/// <c>{{ case.rootCause }}</c> or <c>{% if case.rootCause != blank %}</c> for any case; a related record that is
+/// missing or that the caller may not read is an empty map.
 /// </summary>
 internal static class DocumentData
 {
@@ -22,30 +23,27 @@ internal static class DocumentData
             {
                 foreach (var field in entity.Fields)
                 {
-                    data[field.ApiName] = null;
+                    data[field.ApiName] = string.Empty;
                 }
             }
 
             foreach (var (key, value) in record.Values)
             {
-                data[key] = value;
+                data[key] = value ?? string.Empty;
             }
 
             data["id"] = record.Id;
-            data["ownerId"] = record.OwnerId;
+            data["ownerId"] = record.OwnerId is { } owner ? owner : string.Empty;
             data["createdAt"] = record.Stamps.CreatedAt;
             return data;
         }
 
-        async Task<Dictionary<string, object?>?> Related(string entityType, string field)
+        async Task<Dictionary<string, object?>> Related(string entityType, string field)
         {
-            if (@case[field] is not Guid id || !entities.ContainsKey(entityType))
-            {
-                return null;
-            }
-
-            var record = await tenant.Records.GetAsync(entityType, id, cancellationToken).ConfigureAwait(false);
-            return record is null ? null : Data(record);
+            var record = @case[field] is Guid id && entities.ContainsKey(entityType)
+                ? await tenant.Records.GetAsync(entityType, id, cancellationToken).ConfigureAwait(false)
+                : null;
+            return record is null ? new Dictionary<string, object?>(StringComparer.Ordinal) : Data(record);
         }
 
         var measures = await tenant.Records.QueryAsync(
@@ -68,8 +66,8 @@ internal static class DocumentData
             ["contact"] = await Related(CoreEntities.Contact, CaseFields.ContactId).ConfigureAwait(false),
             ["order"] = await Related(Commerce.Order, CaseFields.OrderId).ConfigureAwait(false),
             ["orderLine"] = await Related(Commerce.OrderLine, CaseFields.OrderLineId).ConfigureAwait(false),
-            ["plan"] = @case[CaseFields.Plan],
-            ["rootCause"] = @case[CaseFields.RootCause],
+            ["plan"] = @case[CaseFields.Plan] ?? string.Empty,
+            ["rootCause"] = @case[CaseFields.RootCause] ?? string.Empty,
             ["tasks"] = tasks.Select(t => (object?)Data(t)).ToList(),
             ["measures"] = measures.Records.Select(m => (object?)Data(m)).ToList(),
             ["articles"] = articles,

@@ -152,7 +152,6 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
                     [ActivityFields.ActivityType] = ActivityTypes.Task,
                     [ActivityFields.Status] = ActivityStatuses.Open,
                     [ActivityFields.Regarding] = new RecordRef(ServiceEntities.Case, caseId),
-                    [ActivityFields.AccountId] = @case[CaseFields.AccountId],
                     [ActivityFields.DueAt] = dues[i],
                     [ActivityFields.OccurredAt] = now,
                     [ActivityFields.Description] = tasks[i].Description,

@@ -149,6 +149,7 @@ internal sealed class TaskCompletedHandler(IWorkServices works, IServiceProvider
 
         var number = @case[CaseFields.CaseNumber] as string ?? @case.Id.ToString("D");
         var subject = after[ActivityFields.Subject] as string;
+        // Empty values are empty text: the core's templates are strict and treat nil as an undefined variable.
         var template = await work.Templates.GetAsync(options.TaskCompletedTemplate, cancellationToken).ConfigureAwait(false);
         var data = new Dictionary<string, object?>
         {
@@ -156,19 +157,19 @@ internal sealed class TaskCompletedHandler(IWorkServices works, IServiceProvider
             {
                 ["id"] = @case.Id,
                 ["number"] = number,
-                ["subject"] = @case[CaseFields.Subject],
-                ["status"] = @case[CaseFields.Status],
-                ["priority"] = @case[CaseFields.Priority],
-                ["accountId"] = @case[CaseFields.AccountId],
+                ["subject"] = @case[CaseFields.Subject] ?? string.Empty,
+                ["status"] = @case[CaseFields.Status] ?? string.Empty,
+                ["priority"] = @case[CaseFields.Priority] ?? string.Empty,
+                ["accountId"] = @case[CaseFields.AccountId] ?? string.Empty,
             },
             ["task"] = new Dictionary<string, object?>
             {
                 ["id"] = after.Id,
-                ["subject"] = subject,
-                ["dueAt"] = after[ActivityFields.DueAt],
-                ["ownerId"] = after.OwnerId,
+                ["subject"] = subject ?? string.Empty,
+                ["dueAt"] = after[ActivityFields.DueAt] ?? string.Empty,
+                ["ownerId"] = after.OwnerId is { } taskOwner ? taskOwner : string.Empty,
                 ["completedAt"] = clock.GetUtcNow(),
-                ["completedBy"] = context.Caller.UserId,
+                ["completedBy"] = context.Caller.UserId is { } by ? by : string.Empty,
             },
         };
         foreach (var user in recipients)

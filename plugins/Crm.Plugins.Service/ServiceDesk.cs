@@ -207,7 +207,7 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
             [PreventiveMeasureFields.DueDate] = measure.DueDate,
             [PreventiveMeasureFields.Status] = MeasureStatus.Proposed,
             [PreventiveMeasureFields.FedBackToCustomer] = false,
-        }, measure.OwnerId is null ? null : new CreateOptions { OwnerId = measure.OwnerId }, cancellationToken).ConfigureAwait(false);
+        }, (measure.OwnerId ?? (tenant.Caller.IsSystem ? @case.OwnerId : null)) is { } owner ? new CreateOptions { OwnerId = owner } : null, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<CrmRecord> ReviewMeasureAsync(Guid measureId, MeasureDecision decision, string? comment = null, CancellationToken cancellationToken = default)

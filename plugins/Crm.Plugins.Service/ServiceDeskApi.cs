@@ -263,7 +263,10 @@ public sealed record CaseProgress(Guid CaseId, int Total, int Open, int Complete
 /// <param name="Description">What is to be done (required).</param>
 public sealed record NewMeasure(string Description)
 {
-    /// <summary>The responsible user or team, who owns the measure record; <see langword="null"/> for the caller.</summary>
+    /// <summary>
+    /// The responsible user or team, who owns the measure record; <see langword="null"/> for the caller (for the
+    /// system context: the case's owner).
+    /// </summary>
     public Guid? OwnerId { get; init; }
 
     /// <summary>When it is to be done.</summary>

@@ -74,7 +74,7 @@ internal sealed class ServiceFixture : IAsyncDisposable
     }
 
     /// <summary>A product, an order of the account (with a contact) and one shipped line.</summary>
-    public async Task<(CrmRecord Product, CrmRecord Order, CrmRecord Line, CrmRecord Contact)> OrderLineAsync(Guid accountId, DateOnly shipDate, int warrantyMonths, string serial = "SN-1001")
+    public async Task<(CrmRecord Product, CrmRecord Order, CrmRecord Line, CrmRecord Contact)> OrderLineAsync(Guid accountId, DateOnly shipDate, int warrantyMonths, string serial = "SN-1001", Guid? ownerId = null)
     {
         var contact = await Tenant.Records.CreateAsync(CoreEntities.Contact, new Dictionary<string, object?>
         {
@@ -82,8 +82,9 @@ internal sealed class ServiceFixture : IAsyncDisposable
             [ContactFields.LastName] = "Kunde",
             [ContactFields.AccountId] = accountId,
         });
-        var product = await Tenant.Records.CreateAsync(CommerceEntities.Product, new Dictionary<string, object?> { [ProductFields.Name] = "Espresso machine X2", [ProductFields.WarrantyMonths] = (decimal)warrantyMonths });
-        var order = await Tenant.Records.CreateAsync(CommerceEntities.Order, new Dictionary<string, object?> { [OrderFields.AccountId] = accountId, [OrderFields.ContactId] = contact.Id });
+        var owner = ownerId is null ? null : new CreateOptions { OwnerId = ownerId };
+        var product = await Tenant.Records.CreateAsync(CommerceEntities.Product, new Dictionary<string, object?> { [ProductFields.Name] = "Espresso machine X2", [ProductFields.WarrantyMonths] = (decimal)warrantyMonths }, owner);
+        var order = await Tenant.Records.CreateAsync(CommerceEntities.Order, new Dictionary<string, object?> { [OrderFields.AccountId] = accountId, [OrderFields.ContactId] = contact.Id }, owner);
         var line = await Tenant.Records.CreateAsync(CommerceEntities.OrderLine, new Dictionary<string, object?>
         {
             [OrderLineFields.OrderId] = order.Id,
@@ -94,7 +95,7 @@ internal sealed class ServiceFixture : IAsyncDisposable
             [OrderLineFields.Barcode] = "4006381333931",
             [OrderLineFields.ShipDate] = shipDate,
             [OrderLineFields.WarrantyMonths] = (decimal)warrantyMonths,
-        });
+        }, owner);
         return (product, order, line, contact);
     }
 

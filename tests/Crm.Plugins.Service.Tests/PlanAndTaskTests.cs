@@ -98,7 +98,7 @@ public sealed class PlanAndTaskTests
         Assert.All(messages, m => Assert.Equal(@case.Id, m.RecordId));
         var e = Assert.Single(completed);
         Assert.Equal((@case.Id, task.Id), (e.CaseId, e.TaskId));
-        Assert.Equal([agent.Id, manager.Id], e.NotifiedUserIds.Order());
+        Assert.Equal(new[] { agent.Id, manager.Id }.Order(), e.NotifiedUserIds.Order());
 
         // Reopened and completed again: nobody is told twice.
         await f.Tenant.Records.UpdateAsync(CoreEntities.Activity, task.Id, null, new Dictionary<string, object?> { [ActivityFields.Status] = ActivityStatuses.Open });

@@ -45,12 +45,16 @@ public sealed class ComplaintDeskTests
         var fiveDays = new DateTimeOffset(2026, 4, 3, 13, 0, 0, TimeSpan.Zero);
         Assert.Equal((fiveDays, 120m, SlaState.OnTrack), ((DateTimeOffset)withSla![CaseFields.SlaDueAt]!, (decimal)withSla[CaseFields.SlaHours]!, (string)withSla[CaseFields.SlaState]!));
 
-        f.Host.Clock.Advance(TimeSpan.FromHours(1));
+        // The warning fires; a later change of the case re-runs the rule but keeps the SLA and its state.
+        f.Host.Clock.Advance((DateTimeOffset)withSla[CaseFields.SlaWarningAt]! - f.Host.Clock.GetUtcNow());
+        Assert.Equal(1, await f.FireTimersAsync());
         await f.Tenant.Records.UpdateAsync(ServiceEntities.Case, @case.Id, null, new Dictionary<string, object?> { [CaseFields.Description] = "More detail" });
-        Assert.Equal(fiveDays, (await f.Tenant.Records.GetAsync(ServiceEntities.Case, @case.Id))![CaseFields.SlaDueAt]);
+        var kept = await f.Tenant.Records.GetAsync(ServiceEntities.Case, @case.Id);
+        Assert.Equal((fiveDays, SlaState.Warning), ((DateTimeOffset)kept![CaseFields.SlaDueAt]!, (string)kept[CaseFields.SlaState]!));
 
         await f.Tenant.Records.UpdateAsync(ServiceEntities.Case, @case.Id, null, new Dictionary<string, object?> { [CaseFields.Priority] = CasePriority.Urgent });
         var urgent = await f.Tenant.Records.GetAsync(ServiceEntities.Case, @case.Id);
+        Assert.Equal(SlaState.OnTrack, urgent![CaseFields.SlaState]);
 
         // 48 working hours from the opening (Friday 15:00 CET): Monday 6 April 15:00 CEST; warning at 50 % = 24 h: Wednesday 1 April 15:00 CEST.
         Assert.Equal((new DateTimeOffset(2026, 4, 6, 13, 0, 0, TimeSpan.Zero), 48m), ((DateTimeOffset)urgent![CaseFields.SlaDueAt]!, (decimal)urgent[CaseFields.SlaHours]!));

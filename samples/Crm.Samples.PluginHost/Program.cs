@@ -1,6 +1,6 @@
 // Crm.Engine plugin host: loads every plugin folder under a plugins directory and shows what each brought.
 // Run: dotnet run --project samples/Crm.Samples.PluginHost [-- <plugins directory>]
-// Without an argument it loads bin/.../plugins, where the build lays out the built-in plugins of plugins/ (none yet).
+// Without an argument it loads bin/.../plugins, where the build lays out the five built-in modules of plugins/.
 using Crm.Engine.Abstractions;
 using Crm.Engine.Plugins;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +21,7 @@ await host.StartAsync();
 
 var catalog = host.Services.GetRequiredService<IPluginCatalog>();
 Console.WriteLine(catalog.Plugins.Count == 0
-    ? $"No plugins found in {pluginsDirectory} (each plugin is a folder with its plugin.json; the repository's plugins/ folder has no built-in module yet)."
+    ? $"No plugins found in {pluginsDirectory} (each plugin is a folder with its plugin.json)."
     : $"Plugins in {pluginsDirectory}:");
 foreach (var plugin in catalog.Plugins)
 {

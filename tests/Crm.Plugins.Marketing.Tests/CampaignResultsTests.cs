@@ -82,19 +82,37 @@ public sealed class CampaignResultsTests
     }
 
     [Fact]
+    public async Task ConvertedCampaignLead_OpportunityIsCreatedByTheSalesConversion_WithTheLeadsData()
+    {
+        await using var world = await MarketingWorld.StartAsync();
+        var campaign = await world.CampaignAsync("Fair 2026", CampaignChannel.Event);
+        var lead = await world.LeadAsync("Ernst", source: "fair", campaignId: campaign.Id, company: "Ernst Maschinenbau");
+
+        var opportunity = await world.ConvertAsync(lead, 5000m);
+
+        var converted = (await world.Tenant.Records.GetAsync(SalesEntities.Lead, lead.Id))!;
+        Assert.Equal((LeadStatus.Converted, (object?)campaign.Id), (converted[LeadFields.Status], converted[LeadMarketingFields.CampaignId]));
+        Assert.Equal(("Ernst Maschinenbau - Ernst", (decimal?)5000m, (Guid?)lead.Id, "fair", OpportunityStatus.Open, (Guid?)campaign.Id),
+            ((string?)opportunity[OpportunityFields.Name], (decimal?)opportunity[OpportunityFields.Amount], opportunity.Ref(OpportunityFields.LeadId),
+                (string?)opportunity[OpportunityFields.LeadSource], (string?)opportunity[OpportunityFields.Status], opportunity.Ref(OpportunityMarketingFields.CampaignId)));
+    }
+
+    [Fact]
     public async Task ConvertedLead_WhoseOpportunityNamesACampaignAlready_KeepsThatCampaign()
     {
         await using var world = await MarketingWorld.StartAsync();
         var fair = await world.CampaignAsync("Fair 2026", CampaignChannel.Event);
         var web = await world.CampaignAsync("Web", CampaignChannel.Web);
-        var lead = await world.LeadAsync("Ernst", campaignId: fair.Id);
+        var lead = await world.LeadAsync("Ernst");
+        var memberId = await MemberAsync(world, fair.Id, lead);
+        var opportunity = await world.ConvertAsync(lead, 5000m);
+        await world.Tenant.Records.UpdateAsync(SalesEntities.Opportunity, opportunity.Id, null, new Dictionary<string, object?> { [OpportunityMarketingFields.CampaignId] = web.Id });
 
-        var opportunity = await world.Tenant.Records.CreateAsync(SalesEntities.Opportunity, new Dictionary<string, object?>
-        {
-            [OpportunityFields.Name] = ConversionStandIn.NameFor(lead.Id), [OpportunityMarketingFields.CampaignId] = web.Id,
-        });
+        // The fair's campaign is attributed to the converted lead afterwards (a late import of the fair's scans).
+        await world.Tenant.Records.UpdateAsync(SalesEntities.Lead, lead.Id, null, new Dictionary<string, object?> { [LeadMarketingFields.CampaignId] = fair.Id });
 
         Assert.Equal(web.Id, (await world.Tenant.Records.GetAsync(SalesEntities.Opportunity, opportunity.Id))!.Ref(OpportunityMarketingFields.CampaignId));
+        Assert.Equal(CampaignMemberStatus.Converted, (await world.Tenant.Records.GetAsync(MarketingEntities.CampaignMember, memberId))![CampaignMemberFields.Status]);
     }
 
     [Fact]
@@ -103,7 +121,10 @@ public sealed class CampaignResultsTests
         await using var world = await MarketingWorld.StartAsync();
         var campaign = await world.CampaignAsync("Fair 2026", CampaignChannel.Event);
         var rep = await world.UserAsync("rep", SystemRoles.SalesRep);
-        var lead = await rep.Records.CreateAsync(SalesEntities.Lead, new Dictionary<string, object?> { [LeadFields.LastName] = "Ernst", [LeadMarketingFields.CampaignId] = null });
+        var lead = await rep.Records.CreateAsync(SalesEntities.Lead, new Dictionary<string, object?>
+        {
+            [LeadFields.LastName] = "Ernst", [LeadFields.Company] = "Ernst Maschinenbau", [LeadMarketingFields.CampaignId] = null,
+        });
         await world.Tenant.Records.UpdateAsync(SalesEntities.Lead, lead.Id, null, new Dictionary<string, object?> { [LeadMarketingFields.CampaignId] = campaign.Id });
         await MemberAsync(world, campaign.Id, lead);
 
@@ -121,16 +142,16 @@ public sealed class CampaignResultsTests
         var lost = await world.ConvertAsync(await world.LeadAsync("Fink", campaignId: campaign.Id), 7000m);
         var wonToo = await world.ConvertAsync(await world.LeadAsync("Graf", campaignId: campaign.Id), 1000m);
 
-        await world.SetStageAsync(won.Id, "closedWon");
-        await world.SetStageAsync(lost.Id, "closedLost");
-        await world.SetStageAsync(wonToo.Id, "Closed Won");
+        await world.WinAsync(won.Id);
+        await world.LoseAsync(lost.Id);
+        await world.WinAsync(wonToo.Id);
 
         var stored = await world.Tenant.Records.GetAsync(MarketingEntities.Campaign, campaign.Id);
         Assert.Equal(6000m, stored![CampaignFields.ActualRevenue]);
         var results = await world.Marketing().GetResultsAsync(campaign.Id);
         Assert.Equal((1500m, 1000m, 6000m, 5m, 2L), (results.Budget, results.ActualCost, results.ActualRevenue, results.Roi, results.WonOpportunities));
 
-        await world.SetStageAsync(won.Id, "negotiation");
+        await world.ReopenAsync(won.Id, "negotiation");
 
         Assert.Equal(1000m, (await world.Tenant.Records.GetAsync(MarketingEntities.Campaign, campaign.Id))![CampaignFields.ActualRevenue]);
         Assert.Equal(0m, (await world.Marketing().GetResultsAsync(campaign.Id)).Roi);
@@ -182,7 +203,7 @@ public sealed class CampaignResultsTests
         await using var world = await MarketingWorld.StartAsync();
         var campaign = await world.CampaignAsync("Fair 2026", actualCost: 100m);
         var opportunity = await world.ConvertAsync(await world.LeadAsync("Ernst", campaignId: campaign.Id), 300m);
-        await world.SetStageAsync(opportunity.Id, "won");
+        await world.WinAsync(opportunity.Id);
 
         Assert.Equal(300m, await world.Marketing().RecalculateRevenueAsync(campaign.Id));
         Assert.Equal(300m, (await world.Tenant.Records.GetAsync(MarketingEntities.Campaign, campaign.Id))![CampaignFields.ActualRevenue]);

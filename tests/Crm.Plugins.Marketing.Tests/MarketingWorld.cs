@@ -20,7 +20,7 @@ namespace Crm.Plugins.Marketing.Tests;
 
 /// <summary>
 /// A real engine with commerce, sales and marketing (in that order), in-process e-mail and SMS channels that record what
-/// they deliver, and the conversion stand-in; optionally rule packs.
+/// they deliver; optionally rule packs. Leads are converted and opportunities won through the sales module's typed API.
 /// </summary>
 internal sealed class MarketingWorld : IAsyncDisposable
 {
@@ -53,7 +53,6 @@ internal sealed class MarketingWorld : IAsyncDisposable
         var host = await CrmTestHost.StartAsync(b =>
         {
             b.AddPlugin<CommercePlugin>(CommercePlugin.Id).AddPlugin<SalesPlugin>(SalesPlugin.Id).AddPlugin<MarketingPlugin>(MarketingPlugin.Id)
-                .AddPlugin<ConversionStandInPlugin>("Tests.ConversionStandIn")
                 .AddInProcessChannel("email", Deliver, NotificationAddressKind.Email)
                 .AddInProcessChannel("sms", Deliver, NotificationAddressKind.Phone);
             if (rules)
@@ -66,6 +65,9 @@ internal sealed class MarketingWorld : IAsyncDisposable
     }
 
     public IMarketingTenant Marketing(ICrmTenant? as_ = null) => Host.Services.GetRequiredService<IMarketing>().For(as_ ?? Tenant);
+
+    /// <summary>The sales module's API for a caller (the tenant's system view by default).</summary>
+    public ISalesTenant Sales(ICrmTenant? as_ = null) => Host.Services.GetRequiredService<ISales>().For(as_ ?? Tenant);
 
     public IRuleBaseService Rules => Host.Services.GetRequiredService<IRuleBases>().ForTenant("test", "test");
 
@@ -92,10 +94,12 @@ internal sealed class MarketingWorld : IAsyncDisposable
             [ContactFields.AccountId] = accountId,
         });
 
-    public async Task<CrmRecord> LeadAsync(string lastName, string? source = null, Guid? campaignId = null, string? email = null, string? phone = null, bool optOut = false) =>
+    /// <summary>A qualified lead of a company (<c>&lt;lastName&gt; GmbH</c> unless given), ready to be converted.</summary>
+    public async Task<CrmRecord> LeadAsync(string lastName, string? source = null, Guid? campaignId = null, string? email = null, string? phone = null, bool optOut = false, string? company = null) =>
         await Tenant.Records.CreateAsync(SalesEntities.Lead, new Dictionary<string, object?>
         {
             [LeadFields.LastName] = lastName,
+            [LeadFields.Company] = company ?? $"{lastName} GmbH",
             [LeadFields.Source] = source,
             [LeadFields.Email] = email,
             [LeadFields.Phone] = phone,
@@ -104,25 +108,34 @@ internal sealed class MarketingWorld : IAsyncDisposable
             [LeadMarketingFields.MarketingOptOut] = optOut,
         });
 
-    /// <summary>Converts a lead the way the sales module does: an opportunity is created and the lead points to it.</summary>
-    public async Task<CrmRecord> ConvertAsync(CrmRecord lead, decimal amount, ICrmTenant? as_ = null) =>
-        await (as_ ?? Tenant).Records.CreateAsync(SalesEntities.Opportunity, new Dictionary<string, object?>
-        {
-            [OpportunityFields.Name] = ConversionStandIn.NameFor(lead.Id),
-            [OpportunityFields.Amount] = amount,
-            [OpportunityFields.Stage] = "prospecting",
-        });
-
-    public Task<CrmRecord> SetStageAsync(Guid opportunityId, string stage, DateOnly? closeDate = null)
+    /// <summary>
+    /// Converts a lead the way a tenant does, through <see cref="ISalesTenant.ConvertLeadAsync"/> as the caller (a new
+    /// account from the lead's company, a contact and an opportunity of <paramref name="amount"/>); a lead not yet
+    /// qualified is qualified first. Returns the opportunity as stored after the conversion's commit.
+    /// </summary>
+    public async Task<CrmRecord> ConvertAsync(CrmRecord lead, decimal amount, ICrmTenant? as_ = null, DateOnly? closeDate = null)
     {
-        var changes = new Dictionary<string, object?> { [OpportunityFields.Stage] = stage };
-        if (closeDate is not null)
+        var caller = as_ ?? Tenant;
+        var sales = Sales(caller);
+        var current = await caller.Records.GetAsync(SalesEntities.Lead, lead.Id) ?? throw new InvalidOperationException($"lead {lead.Id} not found");
+        if (current[LeadFields.Status] as string != LeadStatus.Qualified)
         {
-            changes[OpportunityFields.CloseDate] = closeDate;
+            await sales.SetLeadStatusAsync(lead.Id, LeadStatus.Qualified);
         }
 
-        return Tenant.Records.UpdateAsync(SalesEntities.Opportunity, opportunityId, null, changes);
+        var result = await sales.ConvertLeadAsync(lead.Id, new LeadConversionOptions { Amount = amount, CloseDate = closeDate });
+        var opportunityId = result.OpportunityId ?? throw new InvalidOperationException("the conversion created no opportunity");
+        return (await caller.Records.GetAsync(SalesEntities.Opportunity, opportunityId))!;
     }
+
+    /// <summary>Wins an opportunity through <see cref="ISalesTenant.WinAsync"/>.</summary>
+    public Task<CrmRecord> WinAsync(Guid opportunityId, string reason = "best offer") => Sales().WinAsync(opportunityId, reason);
+
+    /// <summary>Loses an opportunity through <see cref="ISalesTenant.LoseAsync"/>.</summary>
+    public Task<CrmRecord> LoseAsync(Guid opportunityId, string reason = "too expensive") => Sales().LoseAsync(opportunityId, reason);
+
+    /// <summary>Moves an opportunity to an open stage through <see cref="ISalesTenant.SetStageAsync"/> (reopens a closed one).</summary>
+    public Task<CrmRecord> ReopenAsync(Guid opportunityId, string stage) => Sales().SetStageAsync(opportunityId, stage);
 
     public async Task<ICrmTenant> UserAsync(string name, params string[] roles)
     {
@@ -156,39 +169,6 @@ internal sealed class MarketingWorld : IAsyncDisposable
     public async Task<int> DispatchAsync() => await Host.Services.GetRequiredService<INotificationDispatcher>().DispatchDueAsync();
 
     public ValueTask DisposeAsync() => Host.DisposeAsync();
-}
-
-/// <summary>
-/// Stands in for the sales module's lead conversion (written in parallel, not in this clone): creating an opportunity
-/// named "Convert &lt;lead id&gt;" marks that lead converted into it from a handler, the way a conversion sets the
-/// read-only <c>convertedOpportunityId</c> (opportunity first, then the lead).
-/// </summary>
-public sealed class ConversionStandInPlugin : ICrmPlugin
-{
-    public void Configure(ICrmPluginBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.AddPipelineHandler<ConversionStandIn>(PipelineMessages.Create, SalesEntities.Opportunity, PipelineStage.PostOperation);
-    }
-}
-
-public sealed class ConversionStandIn : IPipelineHandler
-{
-    private const string Prefix = "Convert ";
-
-    public static string NameFor(Guid leadId) => Prefix + leadId;
-
-    public async Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
-    {
-        if (context.PostImage?[OpportunityFields.Name] is string name && name.StartsWith(Prefix, StringComparison.Ordinal) && Guid.TryParse(name[Prefix.Length..], out var leadId))
-        {
-            await context.Records.UpdateAsync(SalesEntities.Lead, leadId, null, new Dictionary<string, object?>
-            {
-                [LeadFields.Status] = LeadStatus.Converted,
-                [LeadFields.ConvertedOpportunityId] = context.RecordId,
-            }, cancellationToken);
-        }
-    }
 }
 
 internal static class RecordAssertions

@@ -35,10 +35,10 @@ public sealed class ReportTests
         await world.Marketing().RecordResponseAsync(members.Added[0].MemberId!.Value, CampaignResponseType.Attended);
 
         world.Host.Clock.Advance(TimeSpan.FromDays(10));
-        var won = await world.ConvertAsync(ernst, 5000m);
+        var won = await world.ConvertAsync(ernst, 5000m, closeDate: DateOnly.FromDateTime(world.Host.Clock.GetUtcNow().UtcDateTime.AddDays(20)));
         var lost = await world.ConvertAsync(fink, 9000m);
-        await world.SetStageAsync(won.Id, "closedWon", closeDate: DateOnly.FromDateTime(world.Host.Clock.GetUtcNow().UtcDateTime.AddDays(20)));
-        await world.SetStageAsync(lost.Id, "closedLost");
+        await world.WinAsync(won.Id);
+        await world.LoseAsync(lost.Id);
         return (new CrmRecordIds(fair.Id), new CrmRecordIds(web.Id));
     }
 

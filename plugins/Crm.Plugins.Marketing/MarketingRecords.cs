@@ -20,12 +20,23 @@ internal static class SalesNames
     public const string OpportunityAmount = "amount";
     public const string OpportunityCloseDate = "closeDate";
 
+    public const string OpportunityStatus = "status";
+    public const string OpportunityStatusWon = "won";
+
     /// <summary>
-    /// Whether an opportunity is won. The sales skeleton's stage is free text, so the module accepts the spellings a
-    /// sales process uses for it: <c>closedWon</c>, <c>closed_won</c>, <c>Closed Won</c>, <c>won</c> (letters only, any case).
+    /// Whether an opportunity is won. The sales module maintains <c>status</c> (<c>open</c>, <c>won</c>, <c>lost</c>)
+    /// from the outcome of the opportunity's stage, whatever the tenant named its stages, so when the opportunity has a
+    /// status that decides. Only without one (an import, or a sales module that does not keep a status) is the stage
+    /// read: its letters, ignoring case, are <c>closedwon</c> or <c>won</c> (<c>closedWon</c>, <c>closed_won</c>,
+    /// <c>Closed Won</c>, <c>won</c>).
     /// </summary>
     public static bool IsWon(CrmRecord opportunity)
     {
+        if (opportunity[OpportunityStatus] is string { Length: > 0 } status)
+        {
+            return status.Trim().Equals(OpportunityStatusWon, StringComparison.OrdinalIgnoreCase);
+        }
+
         if (opportunity[OpportunityStage] is not string stage)
         {
             return false;

@@ -208,4 +208,32 @@ public sealed class CampaignResultsTests
         Assert.Equal(300m, await world.Marketing().RecalculateRevenueAsync(campaign.Id));
         Assert.Equal(300m, (await world.Tenant.Records.GetAsync(MarketingEntities.Campaign, campaign.Id))![CampaignFields.ActualRevenue]);
     }
+
+    [Fact]
+    public async Task WonWithTheTenantsOwnStageNames_CountsAsRevenue_BecauseSalesSetsTheStatus()
+    {
+        await using var world = await MarketingWorld.StartAsync();
+        await world.Sales().SetStagesAsync(
+        [
+            new SalesStage("discovery", 10, ForecastCategories.Pipeline),
+            new SalesStage("offer", 60, ForecastCategories.Commit),
+            new SalesStage("signed", 100, ForecastCategories.Closed, StageOutcome.Won),
+            new SalesStage("dropped", 0, ForecastCategories.Omitted, StageOutcome.Lost),
+        ]);
+        var campaign = await world.CampaignAsync("Fair 2026", CampaignChannel.Event, actualCost: 1000m);
+        var won = await world.ConvertAsync(await world.LeadAsync("Ernst", campaignId: campaign.Id), 4000m);
+        var lost = await world.ConvertAsync(await world.LeadAsync("Fink", campaignId: campaign.Id), 9000m);
+
+        var stored = await world.WinAsync(won.Id);
+        await world.LoseAsync(lost.Id);
+
+        Assert.Equal(("signed", OpportunityStatus.Won), ((string?)stored[OpportunityFields.Stage], (string?)stored[OpportunityFields.Status]));
+        Assert.Equal(4000m, (await world.Tenant.Records.GetAsync(MarketingEntities.Campaign, campaign.Id))![CampaignFields.ActualRevenue]);
+        var results = await world.Marketing().GetResultsAsync(campaign.Id);
+        Assert.Equal((4000m, (decimal?)3m, 1L), (results.ActualRevenue, results.Roi, results.WonOpportunities));
+
+        await world.ReopenAsync(won.Id, "offer");
+
+        Assert.Equal(0m, (await world.Tenant.Records.GetAsync(MarketingEntities.Campaign, campaign.Id))![CampaignFields.ActualRevenue]);
+    }
 }

@@ -41,7 +41,7 @@ internal sealed class CampaignRevenueGuard : IPipelineHandler
 /// <summary>After an opportunity's campaign, stage or amount changes, the campaigns concerned get their revenue computed again (after commit).</summary>
 internal sealed class OpportunityRevenueHandler(TimeProvider clock) : IPipelineHandler
 {
-    private static readonly string[] Relevant = [OpportunityMarketingFields.CampaignId, SalesNames.OpportunityStage, SalesNames.OpportunityAmount];
+    private static readonly string[] Relevant = [OpportunityMarketingFields.CampaignId, SalesNames.OpportunityStage, SalesNames.OpportunityStatus, SalesNames.OpportunityAmount];
 
     public Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
     {

@@ -112,11 +112,9 @@ public sealed class AgentLoadReport(IWorkServices work) : IReport
         }
 
         var records = context.Tenant.Records;
-        var calls = await ReadAllAsync(
-            records,
-            RecordQuery.For(CallCenterEntities.Call).Where(CallFields.ReceivedAt, FilterOperator.GreaterOrEqual, from.ToUniversalTime()).Where(CallFields.ReceivedAt, FilterOperator.LessThan, to.ToUniversalTime()),
+        var calls = await records.ReadAllAsync(RecordQuery.For(CallCenterEntities.Call).Where(CallFields.ReceivedAt, FilterOperator.GreaterOrEqual, from.ToUniversalTime()).Where(CallFields.ReceivedAt, FilterOperator.LessThan, to.ToUniversalTime()),
             cancellationToken).ConfigureAwait(false);
-        var active = await ReadAllAsync(records, RecordQuery.For(CallCenterEntities.Call).Where(CallFields.Status, CallStatus.Answered), cancellationToken).ConfigureAwait(false);
+        var active = await records.ReadAllAsync(RecordQuery.For(CallCenterEntities.Call).Where(CallFields.Status, CallStatus.Answered), cancellationToken).ConfigureAwait(false);
         var queues = work.ForCaller(context.Tenant.Caller).Queues;
 
         var queueNames = context.Get<string>("queue") is { Length: > 0 } only
@@ -175,7 +173,7 @@ public sealed class AgentLoadReport(IWorkServices work) : IReport
             Summary = [new("callsInPeriod", (long)calls.Count), new("callsInProgress", (long)active.Count)],
         };
 
-        IReadOnlyList<object?> Row(string? queue, string agent, string? skills, string? languages, int? openItems, List<CrmRecord> period, List<CrmRecord> inProgress)
+        IReadOnlyList<object?> Row(string? queue, string agent, string? skills, string? languages, int? openItems, IReadOnlyList<CrmRecord> period, IReadOnlyList<CrmRecord> inProgress)
         {
             var answered = period.Where(c => string.Equals(c[CallFields.AgentUserId] as string, agent, StringComparison.OrdinalIgnoreCase) && c[CallFields.AnsweredAt] is not null).ToList();
             return
@@ -190,19 +188,5 @@ public sealed class AgentLoadReport(IWorkServices work) : IReport
                 answered.Sum(c => c[CallFields.TalkSeconds] as decimal? ?? 0m),
             ];
         }
-    }
-
-    private static async Task<List<CrmRecord>> ReadAllAsync(IRecordService records, RecordQuery query, CancellationToken cancellationToken)
-    {
-        var all = new List<CrmRecord>();
-        string? token = null;
-        do
-        {
-            var page = await records.QueryAsync(query.Take(1000).After(token), cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Records);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return all;
     }
 }

@@ -319,7 +319,7 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
             throw new CrmValidationException(new CrmValidationError(CallCenterEntities.Call, nameof(periodEnd), to, "range", $"the end of the period ({to:O}) must be after its start ({from:O})."));
         }
 
-        var calls = await ReadAllAsync(
+        var calls = await Records.ReadAllAsync(
             RecordQuery.For(CallCenterEntities.Call)
                 .Where(CallFields.Direction, CallDirection.Inbound)
                 .Where(CallFields.ReceivedAt, FilterOperator.GreaterOrEqual, from.ToUniversalTime())
@@ -651,7 +651,7 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
             return [];
         }
 
-        var lines = await ReadAllAsync(RecordQuery.For(OrderLine).Where(OrderId, FilterOperator.In, orders.Select(o => o.Id).ToList()).OrderBy(LineNumber), cancellationToken).ConfigureAwait(false);
+        var lines = await Records.ReadAllAsync(RecordQuery.For(OrderLine).Where(OrderId, FilterOperator.In, orders.Select(o => o.Id).ToList()).OrderBy(LineNumber), cancellationToken).ConfigureAwait(false);
         var byOrder = lines.ToLookup(l => l[OrderId] as Guid?);
         return orders.Select(o => new PopOrder(
             o.Id,
@@ -718,20 +718,6 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
 
     private async Task<CrmRecord> GetCallAsync(Guid callId, CancellationToken cancellationToken) =>
         await Records.GetAsync(CallCenterEntities.Call, callId, cancellationToken).ConfigureAwait(false) ?? throw new CrmNotFoundException(CallCenterEntities.Call, callId);
-
-    private async Task<List<CrmRecord>> ReadAllAsync(RecordQuery query, CancellationToken cancellationToken)
-    {
-        var all = new List<CrmRecord>();
-        string? token = null;
-        do
-        {
-            var page = await Records.QueryAsync(query.Take(1000).After(token), cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Records);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return all;
-    }
 
     private static string? PhoneOf(CrmRecord contact) =>
         new[] { ContactFields.Phone, ContactFields.MobilePhone, ContactFields.OtherPhone }.Select(f => contact[f] as string).FirstOrDefault(p => !string.IsNullOrWhiteSpace(p));

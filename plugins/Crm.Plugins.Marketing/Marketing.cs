@@ -62,7 +62,7 @@ internal sealed class MarketingTenant(ICrmEngine engine, ICrmTenant tenant, ITen
         var entity = await tenant.Metadata.GetEntityAsync(entityType!, cancellationToken).ConfigureAwait(false);
         var query = RecordQuery.For(entityType!) with { Filters = SegmentFilters.Parse(owner, entity, filters) };
 
-        var members = await records.ListAllAsync(RecordQuery.For(MarketingEntities.CampaignMember).Where(CampaignMemberFields.CampaignId, campaignId), cancellationToken).ConfigureAwait(false);
+        var members = await records.ReadAllAsync(RecordQuery.For(MarketingEntities.CampaignMember).Where(CampaignMemberFields.CampaignId, campaignId), cancellationToken).ConfigureAwait(false);
         var existing = new Dictionary<Guid, Guid>();
         foreach (var member in members)
         {
@@ -112,7 +112,7 @@ internal sealed class MarketingTenant(ICrmEngine engine, ICrmTenant tenant, ITen
     {
         if (!string.Equals(query.EntityType, CoreEntities.Account, StringComparison.Ordinal))
         {
-            await foreach (var record in tenant.Records.AllAsync(query, cancellationToken).ConfigureAwait(false))
+            await foreach (var record in tenant.Records.QueryAllAsync(query, cancellationToken).ConfigureAwait(false))
             {
                 yield return record;
             }
@@ -121,7 +121,7 @@ internal sealed class MarketingTenant(ICrmEngine engine, ICrmTenant tenant, ITen
         }
 
         var accounts = new List<Guid>();
-        await foreach (var account in tenant.Records.AllAsync(query, cancellationToken).ConfigureAwait(false))
+        await foreach (var account in tenant.Records.QueryAllAsync(query, cancellationToken).ConfigureAwait(false))
         {
             accounts.Add(account.Id);
         }
@@ -129,7 +129,7 @@ internal sealed class MarketingTenant(ICrmEngine engine, ICrmTenant tenant, ITen
         foreach (var chunk in accounts.Chunk(500))
         {
             var contacts = RecordQuery.For(CoreEntities.Contact).Where(ContactFields.AccountId, FilterOperator.In, chunk.Cast<object?>().ToList());
-            await foreach (var contact in tenant.Records.AllAsync(contacts, cancellationToken).ConfigureAwait(false))
+            await foreach (var contact in tenant.Records.QueryAllAsync(contacts, cancellationToken).ConfigureAwait(false))
             {
                 yield return contact;
             }

@@ -57,39 +57,6 @@ internal static class MarketingRecords
     public static bool IsModule(CallerContext caller) =>
         caller.IsSystem && caller.Source == OperationSource.System && string.Equals(caller.SourceName, MarketingPlugin.Id, StringComparison.Ordinal);
 
-    /// <summary>Every record that matches the query, page by page.</summary>
-    public static async IAsyncEnumerable<CrmRecord> AllAsync(this IRecordService records, RecordQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var page = query.Take(RecordQuery.MaxPageSize);
-        while (true)
-        {
-            var result = await records.QueryAsync(page, cancellationToken).ConfigureAwait(false);
-            foreach (var record in result.Records)
-            {
-                yield return record;
-            }
-
-            if (result.ContinuationToken is null || result.Records.Count == 0)
-            {
-                yield break;
-            }
-
-            page = page.After(result.ContinuationToken);
-        }
-    }
-
-    /// <summary>Every record that matches the query, as a list.</summary>
-    public static async Task<List<CrmRecord>> ListAllAsync(this IRecordService records, RecordQuery query, CancellationToken cancellationToken = default)
-    {
-        var list = new List<CrmRecord>();
-        await foreach (var record in records.AllAsync(query, cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(record);
-        }
-
-        return list;
-    }
-
     /// <summary>A field's value as a decimal (numbers and money), or <see langword="null"/>.</summary>
     public static decimal? Decimal(this CrmRecord record, string field) => record[field] switch
     {

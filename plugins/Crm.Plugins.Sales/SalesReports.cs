@@ -57,7 +57,7 @@ public abstract class SalesReport : IReport
     protected static async Task<IReadOnlyList<CrmRecord>> ReadAllAsync(ICrmTenant tenant, RecordQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return await SalesTenant.QueryAllAsync(tenant.Records, query, cancellationToken).ConfigureAwait(false);
+        return await tenant.Records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A user's display name (their id when unknown; "(no owner)" without one).</summary>

@@ -549,22 +549,7 @@ internal sealed class SalesTenant(ICrmTenant tenant, SalesSettingsStore settings
     private async Task<CrmRecord> GetAsync(string entityType, Guid id, CancellationToken cancellationToken) =>
         await tenant.Records.GetAsync(entityType, id, cancellationToken).ConfigureAwait(false) ?? throw new CrmNotFoundException(entityType, id);
 
-    private Task<List<CrmRecord>> QueryAsync(RecordQuery query, CancellationToken cancellationToken) => QueryAllAsync(tenant.Records, query, cancellationToken);
-
-    /// <summary>Every record of a query (page by page), as the records' caller may read them.</summary>
-    internal static async Task<List<CrmRecord>> QueryAllAsync(IRecordService records, RecordQuery query, CancellationToken cancellationToken)
-    {
-        var result = new List<CrmRecord>();
-        string? token = null;
-        do
-        {
-            var page = await records.QueryAsync(query.Take(RecordQuery.MaxPageSize).After(token), cancellationToken).ConfigureAwait(false);
-            result.AddRange(page.Records);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return result;
-    }
+    private Task<IReadOnlyList<CrmRecord>> QueryAsync(RecordQuery query, CancellationToken cancellationToken) => tenant.Records.ReadAllAsync(query, cancellationToken);
 
     private static void SetIfGiven(Dictionary<string, object?> values, string field, string? value)
     {

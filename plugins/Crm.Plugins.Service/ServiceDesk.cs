@@ -375,7 +375,7 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
         var words = KnowledgeSearch.Words(@case[CaseFields.Subject] as string);
         var productId = @case[CaseFields.ProductId] as Guid?;
         var suggestions = new List<ArticleSuggestion>();
-        foreach (var article in await QueryAllAsync(RecordQuery.For(ServiceEntities.KnowledgeArticle).Where(KnowledgeArticleFields.Status, ArticleStatus.Published), cancellationToken).ConfigureAwait(false))
+        foreach (var article in await Records.ReadAllAsync(RecordQuery.For(ServiceEntities.KnowledgeArticle).Where(KnowledgeArticleFields.Status, ArticleStatus.Published), cancellationToken).ConfigureAwait(false))
         {
             var text = KnowledgeSearch.Words($"{article[KnowledgeArticleFields.Title]} {article[KnowledgeArticleFields.Keywords]} {article[KnowledgeArticleFields.Problem]}");
             var matched = words.Where(text.Contains).ToList();
@@ -416,7 +416,7 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
             .Where(EntitlementFields.EndDate, FilterOperator.GreaterOrEqual, onDate)
             .OrderByDescending(EntitlementFields.EndDate);
         CrmRecord? general = null;
-        foreach (var entitlement in await QueryAllAsync(query, cancellationToken).ConfigureAwait(false))
+        foreach (var entitlement in await Records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false))
         {
             var covers = entitlement[EntitlementFields.ProductId] as Guid?;
             if (covers is not null && covers == productId)
@@ -510,11 +510,8 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
             .Where(ActivityFields.Regarding, new RecordRef(ServiceEntities.Case, caseId))
             .Where(ActivityFields.ActivityType, ActivityTypes.Task)
             .OrderBy(ActivityFields.DueAt);
-        return await QueryAllAsync(query, cancellationToken).ConfigureAwait(false);
+        return await Records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false);
     }
-
-    private async Task<List<CrmRecord>> QueryAllAsync(RecordQuery query, CancellationToken cancellationToken) =>
-        await RecordPaging.AllAsync(Records, query, cancellationToken).ConfigureAwait(false);
 
     private static void RequireOpen(CrmRecord @case, string what)
     {

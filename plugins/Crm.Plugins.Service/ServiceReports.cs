@@ -36,7 +36,7 @@ public sealed class ComplaintStatusReport : IReport
             query = query.Where(CaseFields.Category, category);
         }
 
-        var cases = await RecordPaging.AllAsync(context.Tenant.Records, query, cancellationToken).ConfigureAwait(false);
+        var cases = await context.Tenant.Records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false);
         if (context.Get("openOnly", false))
         {
             cases = [.. cases.Where(c => !ServiceRules.IsFinished(c))];
@@ -108,7 +108,7 @@ public sealed class PreventiveMeasuresReport : IReport
             query = query.Where(PreventiveMeasureFields.Status, status);
         }
 
-        var measures = await RecordPaging.AllAsync(context.Tenant.Records, query, cancellationToken).ConfigureAwait(false);
+        var measures = await context.Tenant.Records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false);
         if (context.Parameters.TryGetValue("fedBack", out var fb) && fb is bool fedBack)
         {
             measures = [.. measures.Where(m => (m[PreventiveMeasureFields.FedBackToCustomer] is true) == fedBack)];
@@ -202,7 +202,7 @@ public sealed class SlaComplianceReport(ICrmEngine engine) : IReport
             query = query.Where(CaseFields.OpenedAt, FilterOperator.LessThan, LocalMidnight(to.AddDays(1), zone));
         }
 
-        var cases = await RecordPaging.AllAsync(context.Tenant.Records, query, cancellationToken).ConfigureAwait(false);
+        var cases = await context.Tenant.Records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false);
         var rows = new List<IReadOnlyList<object?>>();
         foreach (var group in cases.GroupBy(c => c[CaseFields.Priority] as string ?? "(none)", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {

@@ -126,6 +126,23 @@ public class QueryTests(QueryFixture fixture) : IClassFixture<QueryFixture>
     }
 
     [Fact]
+    public async Task QueryAllAsync_WithASmallPageSize_ReadsEveryPageInOrder()
+    {
+        var query = RecordQuery.For(CoreEntities.Account).Where("name", FilterOperator.In, new List<string> { "Alpha", "beta", "Gamma_1", "delta 100%" }).OrderBy("city").OrderBy("name").Take(1);
+
+        var streamed = new List<string>();
+        await foreach (var record in fixture.Crm.Records.QueryAllAsync(query))
+        {
+            streamed.Add((string)record["name"]!);
+        }
+
+        var listed = await fixture.Crm.Records.ReadAllAsync(query);
+
+        Assert.Equal(["Gamma_1", "Alpha", "delta 100%", "beta"], streamed);     // no city first, then Berlin, Bonn
+        Assert.Equal(streamed, listed.Select(r => (string)r["name"]!));
+    }
+
+    [Fact]
     public async Task QueryAsync_FilterOnIdAndTwoConditions_AndCombined()
     {
         var a = fixture.Accounts["A"];

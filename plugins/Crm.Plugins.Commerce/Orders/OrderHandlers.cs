@@ -80,16 +80,7 @@ internal static class OrderLines
 {
     public static async Task<IReadOnlyList<CrmRecord>> ListAsync(IRecordService records, Guid orderId, CancellationToken cancellationToken)
     {
-        var lines = new List<CrmRecord>();
-        var query = RecordQuery.For(CommerceEntities.OrderLine).Where(OrderLineFields.OrderId, orderId).OrderBy(OrderLineFields.LineNumber).Take(RecordQuery.MaxPageSize);
-        string? token = null;
-        do
-        {
-            var page = await records.QueryAsync(query.After(token), cancellationToken).ConfigureAwait(false);
-            lines.AddRange(page.Records);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
+        var lines = await records.ReadAllAsync(RecordQuery.For(CommerceEntities.OrderLine).Where(OrderLineFields.OrderId, orderId).OrderBy(OrderLineFields.LineNumber), cancellationToken).ConfigureAwait(false);
 
         return lines;
     }

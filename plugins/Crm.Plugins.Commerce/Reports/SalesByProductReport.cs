@@ -33,15 +33,7 @@ internal sealed class SalesByProductReport : IReport
             Filters = [.. ReportPeriod.Filters(context, Name), new QueryFilter(OrderFields.Status, FilterOperator.NotEqual, OrderStatus.Cancelled)],
             PageSize = RecordQuery.MaxPageSize,
         };
-        var orderIds = new List<Guid>();
-        string? token = null;
-        do
-        {
-            var page = await records.QueryAsync(query.After(token), cancellationToken).ConfigureAwait(false);
-            orderIds.AddRange(page.Records.Select(r => r.Id));
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
+        var orderIds = (await records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false)).Select(r => r.Id).ToList();
 
         var totals = new Dictionary<(string? Name, string? Sku), (decimal Quantity, decimal Amount, long Lines)>();
         foreach (var chunk in orderIds.Chunk(Chunk))

@@ -56,7 +56,7 @@ internal sealed class AttributionUpdater(ICrmEngine engine) : IDomainEventConsum
                 new Dictionary<string, object?> { [OpportunityMarketingFields.CampaignId] = domainEvent.CampaignId }, cancellationToken).ConfigureAwait(false);
         }
 
-        var members = await module.Records.ListAllAsync(RecordQuery.For(MarketingEntities.CampaignMember)
+        var members = await module.Records.ReadAllAsync(RecordQuery.For(MarketingEntities.CampaignMember)
             .Where(CampaignMemberFields.CampaignId, domainEvent.CampaignId).Where(CampaignMemberFields.LeadId, domainEvent.LeadId), cancellationToken).ConfigureAwait(false);
         foreach (var member in members.Where(m => m.Text(CampaignMemberFields.Status) is not (CampaignMemberStatus.Converted or CampaignMemberStatus.OptedOut)))
         {

@@ -11,7 +11,7 @@ internal static class CampaignFigures
     {
         var (revenue, won) = await CampaignRevenue.ComputeAsync(records, campaign.Id, cancellationToken).ConfigureAwait(false);
         var members = await records.CountAsync(RecordQuery.For(MarketingEntities.CampaignMember).Where(CampaignMemberFields.CampaignId, campaign.Id), cancellationToken).ConfigureAwait(false);
-        var responses = await records.ListAllAsync(RecordQuery.For(MarketingEntities.CampaignResponse).Where(CampaignResponseFields.CampaignId, campaign.Id), cancellationToken).ConfigureAwait(false);
+        var responses = await records.ReadAllAsync(RecordQuery.For(MarketingEntities.CampaignResponse).Where(CampaignResponseFields.CampaignId, campaign.Id), cancellationToken).ConfigureAwait(false);
         var responding = responses.Select(r => r.Id(CampaignResponseFields.MemberId)).Where(m => m is not null).Distinct().LongCount();
         var cost = campaign.Decimal(CampaignFields.ActualCost);
         return new CampaignResults(
@@ -42,7 +42,7 @@ internal static class CampaignRevenue
     {
         decimal revenue = 0;
         long won = 0;
-        await foreach (var opportunity in records.AllAsync(RecordQuery.For(MarketingEntities.Opportunity).Where(OpportunityMarketingFields.CampaignId, campaignId), cancellationToken).ConfigureAwait(false))
+        await foreach (var opportunity in records.QueryAllAsync(RecordQuery.For(MarketingEntities.Opportunity).Where(OpportunityMarketingFields.CampaignId, campaignId), cancellationToken).ConfigureAwait(false))
         {
             if (SalesNames.IsWon(opportunity))
             {

@@ -41,7 +41,7 @@ internal sealed class CampaignRoiReport : IReport
 
         var rows = new List<IReadOnlyList<object?>>();
         decimal cost = 0, revenue = 0;
-        await foreach (var campaign in context.Tenant.Records.AllAsync(query, cancellationToken).ConfigureAwait(false))
+        await foreach (var campaign in context.Tenant.Records.QueryAllAsync(query, cancellationToken).ConfigureAwait(false))
         {
             var figures = await CampaignFigures.ComputeAsync(context.Tenant.Records, campaign, cancellationToken).ConfigureAwait(false);
             cost += figures.ActualCost ?? 0;
@@ -174,7 +174,7 @@ internal sealed class LeadFunnel
     private readonly Dictionary<Guid, CrmRecord> _opportunities;
     private readonly Dictionary<Guid, string> _campaignNames;
 
-    private LeadFunnel(string groupBy, List<CrmRecord> leads, Dictionary<Guid, CrmRecord> opportunities, Dictionary<Guid, string> campaignNames)
+    private LeadFunnel(string groupBy, IReadOnlyList<CrmRecord> leads, Dictionary<Guid, CrmRecord> opportunities, Dictionary<Guid, string> campaignNames)
     {
         GroupBy = groupBy;
         Leads = leads;
@@ -184,7 +184,7 @@ internal sealed class LeadFunnel
 
     public string GroupBy { get; }
 
-    public List<CrmRecord> Leads { get; }
+    public IReadOnlyList<CrmRecord> Leads { get; }
 
     public static bool IsConverted(CrmRecord lead) =>
         lead.Text(SalesNames.LeadStatus) == SalesNames.LeadStatusConverted || lead.Id(SalesNames.LeadConvertedOpportunityId) is not null;
@@ -211,12 +211,12 @@ internal sealed class LeadFunnel
         }
 
         var records = context.Tenant.Records;
-        var leads = await records.ListAllAsync(query, cancellationToken).ConfigureAwait(false);
+        var leads = await records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false);
         var opportunityIds = leads.Select(l => l.Id(SalesNames.LeadConvertedOpportunityId)).Where(id => id is not null).Select(id => (object?)id!.Value).Distinct().ToList();
         var opportunities = new Dictionary<Guid, CrmRecord>();
         foreach (var chunk in opportunityIds.Chunk(500))
         {
-            foreach (var opportunity in await records.ListAllAsync(RecordQuery.For(MarketingEntities.Opportunity).Where("id", FilterOperator.In, chunk.ToList()), cancellationToken).ConfigureAwait(false))
+            foreach (var opportunity in await records.ReadAllAsync(RecordQuery.For(MarketingEntities.Opportunity).Where("id", FilterOperator.In, chunk.ToList()), cancellationToken).ConfigureAwait(false))
             {
                 opportunities[opportunity.Id] = opportunity;
             }
@@ -225,7 +225,7 @@ internal sealed class LeadFunnel
         var campaignNames = new Dictionary<Guid, string>();
         if (groupBy == ReportSupport.ByCampaign)
         {
-            await foreach (var campaign in records.AllAsync(RecordQuery.For(MarketingEntities.Campaign), cancellationToken).ConfigureAwait(false))
+            await foreach (var campaign in records.QueryAllAsync(RecordQuery.For(MarketingEntities.Campaign), cancellationToken).ConfigureAwait(false))
             {
                 campaignNames[campaign.Id] = campaign.Text(CampaignFields.Name) ?? campaign.Id.ToString();
             }

@@ -86,7 +86,7 @@ internal sealed class ScoreEntryChangedHandler(TimeProvider clock) : IPipelineHa
             return;
         }
 
-        var entries = await context.Records.ListAllAsync(RecordQuery.For(MarketingEntities.LeadScoreEntry)
+        var entries = await context.Records.ReadAllAsync(RecordQuery.For(MarketingEntities.LeadScoreEntry)
             .Where(LeadScoreEntryFields.LeadId, leadId).OrderBy(LeadScoreEntryFields.ScoredAt), cancellationToken).ConfigureAwait(false);
         var score = entries.Sum(e => e.Decimal(LeadScoreEntryFields.Points) ?? 0);
         var reasons = new StringBuilder();

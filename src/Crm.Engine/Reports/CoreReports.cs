@@ -109,9 +109,9 @@ internal sealed class ContactRolesReport : IReport
             accountQuery = accountQuery.Where(AccountFields.Name, FilterOperator.Contains, name);
         }
 
-        var accounts = await CoreReportSupport.ReadAllAsync(context.Tenant, accountQuery, cancellationToken).ConfigureAwait(false);
+        var accounts = await context.Tenant.Records.ReadAllAsync(accountQuery, cancellationToken).ConfigureAwait(false);
         var names = accounts.ToDictionary(a => a.Id, a => a[AccountFields.Name] as string);
-        var contacts = await CoreReportSupport.ReadAllAsync(context.Tenant, RecordQuery.For(CoreEntities.Contact).Where(ContactFields.AccountId, FilterOperator.IsNotNull), cancellationToken).ConfigureAwait(false);
+        var contacts = await context.Tenant.Records.ReadAllAsync(RecordQuery.For(CoreEntities.Contact).Where(ContactFields.AccountId, FilterOperator.IsNotNull), cancellationToken).ConfigureAwait(false);
         var rows = contacts
             .Where(c => c[ContactFields.AccountId] is Guid id && names.ContainsKey(id))
             .Select(c => (Account: names[(Guid)c[ContactFields.AccountId]!] ?? string.Empty, Contact: c))
@@ -132,8 +132,6 @@ internal sealed class ContactRolesReport : IReport
 /// <summary>Reading helpers the core reports share (a module's reports can do the same through the public API).</summary>
 internal static class CoreReportSupport
 {
-    private const int PageSize = 1000;
-
     public static async Task<Dictionary<Guid, string>> UserNamesAsync(ICrmTenant tenant, CancellationToken cancellationToken) =>
         (await tenant.Organization.ListUsersAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(u => u.Id, u => u.DisplayName);
 
@@ -144,27 +142,12 @@ internal static class CoreReportSupport
         _ => "(no owner)",
     };
 
-    public static async Task<List<CrmRecord>> ReadAllAsync(ICrmTenant tenant, RecordQuery query, CancellationToken cancellationToken)
-    {
-        var records = new List<CrmRecord>();
-        string? token = null;
-        do
-        {
-            var page = await tenant.Records.QueryAsync(query.Take(PageSize).After(token), cancellationToken).ConfigureAwait(false);
-            records.AddRange(page.Records);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-
-        return records;
-    }
-
     public static async Task<List<CrmRecord>> ReadByIdsAsync(ICrmTenant tenant, string entityType, IEnumerable<Guid> ids, CancellationToken cancellationToken)
     {
         var records = new List<CrmRecord>();
         foreach (var chunk in ids.Chunk(500))
         {
-            records.AddRange(await ReadAllAsync(tenant, RecordQuery.For(entityType).Where("id", FilterOperator.In, chunk), cancellationToken).ConfigureAwait(false));
+            records.AddRange(await tenant.Records.ReadAllAsync(RecordQuery.For(entityType).Where("id", FilterOperator.In, chunk), cancellationToken).ConfigureAwait(false));
         }
 
         return records;

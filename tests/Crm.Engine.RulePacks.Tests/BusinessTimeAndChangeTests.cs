@@ -308,14 +308,14 @@ public sealed class BusinessTimeAndChangeTests
     }
 
     [Fact]
-    public async Task NotifyUser_TemplateSeesTheRecordsFieldsAtTheTop_UnderRecord_AndUnderItsEntityType()
+    public async Task NotifyUser_TemplateSeesTheRecordsFieldsAtTheTop_UnderRecord_AndUnderItsEntityType_EmptyOnesToo()
     {
         await using var host = await CrmTestHost.StartAsync(b => b.AddPlugin<CaseTestPlugin>("cases").AddRulePacks()
             .AddInProcessChannel("email", (_, _) => Task.CompletedTask, NotificationAddressKind.Email));
         var tenant = await host.CreateTenantAsync("acme");
         await tenant.Organization.CreateUserAsync(new Abstractions.Organization.NewUser("quinn", "Quinn") { Email = "q@example.test" });
         var work = host.Services.GetRequiredService<IWorkServices>().ForTenant("acme");
-        await work.Templates.SaveAsync(new TemplateDefinition("t", "{{ subject }} / {{ case.subject }}", "{{ record.entityType }} {{ case.id }}"));
+        await work.Templates.SaveAsync(new TemplateDefinition("t", "{{ subject }} / {{ case.subject }}", "{{ record.entityType }} {{ case.id }}{% if case.priority %} urgent{% endif %}[{{ case.priority }}]"));
         await host.Services.GetRequiredService<IRuleBases>().ForTenant("acme").ApplyAsync("""
             schemaVersion: 1
             rules:
@@ -330,7 +330,7 @@ public sealed class BusinessTimeAndChangeTests
         var created = await tenant.Records.CreateAsync("case", new Dictionary<string, object?> { ["subject"] = "Leak" });
 
         var sent = Assert.Single(await work.Notifications.ListAsync());
-        Assert.Equal(("Leak / Leak", $"case {created.Id}"), (sent.Subject, sent.Body));
+        Assert.Equal(("Leak / Leak", $"case {created.Id}[]"), (sent.Subject, sent.Body));     // priority: a field without a value renders empty
     }
 
     [Fact]

@@ -108,13 +108,13 @@ internal static partial class CoreRuleActions
                 new("channel", RuleParameterType.Text, false, "A channel (email, sms, im...) instead of each recipient's preferred one."),
                 new("key", RuleParameterType.Text, false, "Idempotency key; by default '<rule>:<template>:<record id>' so a re-fired rule does not notify twice."),
             ],
-            Handler = ctx =>
+            Handler = async ctx =>
             {
                 var record = Record(ctx);
                 var key = ctx.GetParameter<string>("key") ?? $"{ctx.RuleName}:{ctx.GetParameter<string>("template")}:{record.Id}";
-                return Work(ctx).NotifyRolesAsync(
-                    new NotifyRolesParameters(record.Id, ctx.GetParameter<IReadOnlyList<string>>("roles")!, ctx.GetParameter<string>("template")!, key, ctx.GetParameter<string>("channel") ?? Notification.PreferredChannel, Data(record)),
-                    ctx.CancellationToken);
+                await Work(ctx).NotifyRolesAsync(
+                    new NotifyRolesParameters(record.Id, ctx.GetParameter<IReadOnlyList<string>>("roles")!, ctx.GetParameter<string>("template")!, key, ctx.GetParameter<string>("channel") ?? Notification.PreferredChannel, await DataAsync(ctx, record).ConfigureAwait(false)),
+                    ctx.CancellationToken).ConfigureAwait(false);
             },
         };
 
@@ -130,14 +130,14 @@ internal static partial class CoreRuleActions
                 new("channel", RuleParameterType.Text, false, "A channel instead of the user's preferred one."),
                 new("key", RuleParameterType.Text, false, "Idempotency key; by default '<rule>:<template>:<user>:<record id>'."),
             ],
-            Handler = ctx =>
+            Handler = async ctx =>
             {
                 var record = ctx.GetParameter<CrmRecord>("record");
                 var user = ctx.GetParameter<string>("user")!;
                 var key = ctx.GetParameter<string>("key") ?? $"{ctx.RuleName}:{ctx.GetParameter<string>("template")}:{user}:{record?.Id}";
-                return Work(ctx).NotifyUserAsync(
-                    new NotifyUserParameters(user, ctx.GetParameter<string>("template")!, key, ctx.GetParameter<string>("channel") ?? Notification.PreferredChannel, record?.Id, record is null ? null : Data(record)),
-                    ctx.CancellationToken);
+                await Work(ctx).NotifyUserAsync(
+                    new NotifyUserParameters(user, ctx.GetParameter<string>("template")!, key, ctx.GetParameter<string>("channel") ?? Notification.PreferredChannel, record?.Id, record is null ? null : await DataAsync(ctx, record).ConfigureAwait(false)),
+                    ctx.CancellationToken).ConfigureAwait(false);
             },
         };
 
@@ -249,11 +249,20 @@ internal static partial class CoreRuleActions
 
     /// <summary>
     /// A notification's template data: the record's fields at the top level (<c>{{ subject }}</c>), and the same under
-    /// <c>record</c> and under its entity type (<c>{{ case.caseNumber }}</c>) unless a field has that name.
+    /// <c>record</c> and under its entity type (<c>{{ case.caseNumber }}</c>) unless a field has that name. Every field
+    /// of the entity is there, an empty one without a value (it renders empty), so only a misspelt name is an error.
     /// </summary>
-    private static Dictionary<string, object?> Data(CrmRecord record)
+    private static async Task<Dictionary<string, object?>> DataAsync(IRuleActionContext ctx, CrmRecord record)
     {
-        var fields = new Dictionary<string, object?>(record.Values, StringComparer.Ordinal) { ["id"] = record.Id, ["entityType"] = record.EntityType };
+        var entity = await ctx.Tenant().Metadata.GetEntityAsync(record.EntityType, ctx.CancellationToken).ConfigureAwait(false);
+        var fields = entity.Fields.ToDictionary(f => f.ApiName, _ => (object?)null, StringComparer.Ordinal);
+        foreach (var (name, value) in record.Values)
+        {
+            fields[name] = value;
+        }
+
+        fields["id"] = record.Id;
+        fields["entityType"] = record.EntityType;
         var data = new Dictionary<string, object?>(fields, StringComparer.Ordinal);
         data.TryAdd("record", fields);
         data.TryAdd(record.EntityType, fields);

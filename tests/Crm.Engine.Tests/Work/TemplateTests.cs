@@ -77,6 +77,20 @@ public sealed class TemplateTests
     }
 
     [Fact]
+    public async Task Render_AFieldGivenWithoutAValue_RendersEmptyAndIsFalse_WhileAMissingOneIsStillAnError()
+    {
+        var (host, templates) = await StartAsync();
+        await using var _ = host;
+        await templates.SaveAsync(new TemplateDefinition("empty", null, "[{{ product }}][{% if product %}yes{% else %}no{% endif %}][{{ case.serial }}][{{ case.serial | default: 'n/a' }}]"));
+
+        var rendered = await templates.RenderAsync("empty", new Dictionary<string, object?> { ["product"] = null, ["case"] = new Dictionary<string, object?> { ["serial"] = null } });
+        var missing = await Assert.ThrowsAsync<CrmTemplateException>(() => templates.RenderAsync("empty", new Dictionary<string, object?> { ["product"] = null, ["case"] = new Dictionary<string, object?>() }));
+
+        Assert.Equal("[][no][][n/a]", rendered.Body);
+        Assert.Equal("case.serial", missing.Field);
+    }
+
+    [Fact]
     public async Task Render_IsSandboxed_NoDotNetMembersAndBoundedLoops()
     {
         var (host, templates) = await StartAsync();

@@ -94,7 +94,8 @@ internal sealed partial class TemplateRenderer
 
         return value switch
         {
-            null => NilValue.Instance,
+            // A field given without a value renders empty and is false, where a field not given at all stays an error.
+            null => EmptyFieldValue.Instance,
             string s => new StringValue(s),
             bool b => BooleanValue.Create(b),
             int or long or short or byte or decimal or double or float or uint or ulong => NumberValue.Create(Convert.ToDecimal(value, CultureInfo.InvariantCulture)),
@@ -109,6 +110,28 @@ internal sealed partial class TemplateRenderer
             IEnumerable list => new ArrayValue([.. list.Cast<object?>().Select(v => Sanitize(v, depth + 1))]),
             _ => new StringValue(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty),
         };
+    }
+
+    /// <summary>The value of a field that is there but empty: text "", false in conditions, <c>blank</c> and <c>empty</c>.</summary>
+    private sealed class EmptyFieldValue : FluidValue
+    {
+        public static readonly EmptyFieldValue Instance = new();
+
+        public override FluidValues Type => FluidValues.String;
+
+        public override bool Equals(FluidValue other) => other is not null && (other.IsNil() || other is EmptyFieldValue || other.ToStringValue().Length == 0);
+
+        public override bool ToBooleanValue() => false;
+
+        public override decimal ToNumberValue() => 0;
+
+        public override object? ToObjectValue() => null;
+
+        public override string ToStringValue() => string.Empty;
+
+        public override bool Equals(object? obj) => obj is EmptyFieldValue;
+
+        public override int GetHashCode() => 0;
     }
 
     private static DictionaryValue Map(IEnumerable<(string Key, object? Value)> entries, int depth)

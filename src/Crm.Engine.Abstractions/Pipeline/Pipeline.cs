@@ -100,6 +100,15 @@ public interface IPipelineContext
     /// <summary>The record API inside the same transaction; its operations run the pipeline one level deeper.</summary>
     IRecordService Records { get; }
 
+    /// <summary>
+    /// The record API inside the same transaction with the tenant's whole view, not the caller's: for module code that
+    /// must count, sum or check uniqueness over every record (an opportunity's total of all its lines, a lead's score
+    /// from all its entries), which the caller's view would get wrong. What it changes is still audited as the
+    /// caller through this handler. Never hand what it reads back to the caller: the caller's own view is
+    /// <see cref="Records"/>.
+    /// </summary>
+    IRecordService SystemRecords { get; }
+
     /// <summary>Queues a domain event, published to subscribers after the transaction commits (never if it rolls back).</summary>
     /// <param name="domainEvent">The event.</param>
     void QueueEvent(IDomainEvent domainEvent);

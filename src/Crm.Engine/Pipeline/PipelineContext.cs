@@ -15,6 +15,7 @@ internal sealed class PipelineContext(
     CrmRecord? preImage,
     Guid? newOwnerId,
     IRecordService records,
+    IRecordService systemRecords,
     OperationScope scope) : IPipelineContext
 {
     public CallerContext Caller { get; } = caller;
@@ -43,6 +44,8 @@ internal sealed class PipelineContext(
     public IDictionary<string, object?> SharedVariables => _sharedVariables ??= new Dictionary<string, object?>(StringComparer.Ordinal);
 
     public IRecordService Records { get; } = records;
+
+    public IRecordService SystemRecords { get; } = systemRecords;
 
     /// <summary>The handler running now (for audit attribution of the writes it makes).</summary>
     public Type? CurrentHandler { get; set; }

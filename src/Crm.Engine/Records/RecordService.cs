@@ -598,8 +598,10 @@ internal sealed class RecordService(EngineRuntime runtime, PipelineRunner pipeli
         // audited as the caller through that handler.
         // The engine's own system view (merge re-pointing) is not handed on: handlers always get the caller's access.
         var nested = new RecordService(runtime, pipeline, store, caller, scope, depth + 1);
-        var context = new PipelineContext(caller, message, entityType, id, depth + 1, target, before, newOwner, nested, scope);
+        var system = new RecordService(runtime, pipeline, store, caller, scope, depth + 1, SystemView(scope));
+        var context = new PipelineContext(caller, message, entityType, id, depth + 1, target, before, newOwner, nested, system, scope);
         nested.Origin = context;
+        system.Origin = context;
         return context;
     }
 

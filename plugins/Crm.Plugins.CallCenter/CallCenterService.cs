@@ -492,6 +492,13 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
 
         var list = await Records.GetAsync(CallCenterEntities.CallList, item.Get<Guid>(CallListItemFields.CallListId), cancellationToken).ConfigureAwait(false)
             ?? throw new CrmNotFoundException(CallCenterEntities.CallList, item.Get<Guid>(CallListItemFields.CallListId));
+        if (outcome == CallOutcome.DoNotCall)
+        {
+            // The consent is written first: if the caller may not change the contact, nothing else is written either
+            // (otherwise the item would be done while the contact stays callable for every other list).
+            await Records.UpdateAsync(CoreEntities.Contact, item.Get<Guid>(CallListItemFields.ContactId), null, new Dictionary<string, object?> { [ContactFields.DoNotCall] = true }, cancellationToken).ConfigureAwait(false);
+        }
+
         if (item[CallListItemFields.CallId] is Guid callId)
         {
             await CloseOutboundCallAsync(callId, outcome == CallOutcome.Reached, notes, cancellationToken).ConfigureAwait(false);
@@ -509,10 +516,6 @@ internal sealed class CallCenterTenant(ICrmTenant tenant, ITenantWork work, Time
         var changes = new Dictionary<string, object?> { [CallListItemFields.Outcome] = outcome, [CallListItemFields.Status] = status };
         SetIfGiven(changes, CallListItemFields.Notes, string.IsNullOrWhiteSpace(notes) ? null : notes);
         var updated = await Records.UpdateAsync(CallCenterEntities.CallListItem, item.Id, item.Version, changes, cancellationToken).ConfigureAwait(false);
-        if (outcome == CallOutcome.DoNotCall)
-        {
-            await Records.UpdateAsync(CoreEntities.Contact, item.Get<Guid>(CallListItemFields.ContactId), null, new Dictionary<string, object?> { [ContactFields.DoNotCall] = true }, cancellationToken).ConfigureAwait(false);
-        }
 
         await CompleteListIfDoneAsync(list, cancellationToken).ConfigureAwait(false);
         return updated;

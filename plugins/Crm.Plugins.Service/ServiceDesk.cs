@@ -291,18 +291,24 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
             throw new CrmOperationRejectedException($"case {Number(@case)} is already {@case[CaseFields.Status]}.", CaseFields.Status);
         }
 
-        var open = (await TasksOfAsync(caseId, cancellationToken).ConfigureAwait(false))
+        // Every open task of the case counts, also those the caller may not read (another unit's owner); the message
+        // names only the ones the caller may see.
+        var system = engine.ForTenant(Crm.Engine.Abstractions.Tenancy.CallerContext.System(tenant.TenantId, ServicePlugin.Id));
+        var open = (await system.Records.ReadAllAsync(TasksQuery(caseId), cancellationToken).ConfigureAwait(false))
             .Where(t => (t[ActivityFields.Status] as string ?? ActivityStatuses.Open) == ActivityStatuses.Open).ToList();
         if (open.Count > 0 && !force)
         {
+            var visible = (await TasksOfAsync(caseId, cancellationToken).ConfigureAwait(false)).Select(t => t.Id).ToHashSet();
+            var named = open.Where(t => visible.Contains(t.Id)).Select(t => $"'{t[ActivityFields.Subject]}'").ToList();
             throw new CrmOperationRejectedException(
-                string.Create(CultureInfo.InvariantCulture, $"case {Number(@case)} has {open.Count} open task(s) ({string.Join(", ", open.Select(t => $"'{t[ActivityFields.Subject]}'"))}): complete them, or close with force to cancel them."),
+                string.Create(CultureInfo.InvariantCulture, $"case {Number(@case)} has {open.Count} open task(s){(named.Count == 0 ? string.Empty : $" ({string.Join(", ", named)}{(named.Count < open.Count ? ", and others you may not see" : string.Empty)})")}: complete them, or close with force to cancel them."),
                 CaseFields.Status);
         }
 
         foreach (var task in open)
         {
-            await Records.UpdateAsync(CoreEntities.Activity, task.Id, null, new Dictionary<string, object?> { [ActivityFields.Status] = ActivityStatuses.Canceled }, cancellationToken).ConfigureAwait(false);
+            // Cancelling the case's tasks is part of the forced close: done (and audited) as the module.
+            await system.Records.UpdateAsync(CoreEntities.Activity, task.Id, null, new Dictionary<string, object?> { [ActivityFields.Status] = ActivityStatuses.Canceled }, cancellationToken).ConfigureAwait(false);
         }
 
         return await Records.UpdateAsync(ServiceEntities.Case, caseId, null, new Dictionary<string, object?> { [CaseFields.Status] = CaseStatus.Closed }, cancellationToken).ConfigureAwait(false);
@@ -464,8 +470,11 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
         Set(CaseFields.AccountId, newCase.AccountId);
         Set(CaseFields.ContactId, newCase.ContactId);
         Set(CaseFields.ProductId, newCase.ProductId);
-        values[CaseFields.Status] = CaseStatus.New;
-        values[CaseFields.OpenedAt] = clock.GetUtcNow();
+        // Given in Fields (a complaint that came by letter three days ago), they are kept; else new, now.
+        values.TryAdd(CaseFields.Status, CaseStatus.New);
+        values[CaseFields.Status] ??= CaseStatus.New;
+        values.TryAdd(CaseFields.OpenedAt, clock.GetUtcNow());
+        values[CaseFields.OpenedAt] ??= clock.GetUtcNow();
         return values;
     }
 
@@ -504,14 +513,13 @@ internal sealed class ServiceDeskTenant(ICrmTenant tenant, ITenantWork work, ICr
         await Records.GetAsync(ServiceEntities.PreventiveMeasure, measureId, cancellationToken).ConfigureAwait(false)
             ?? throw new CrmNotFoundException(ServiceEntities.PreventiveMeasure, measureId);
 
-    private async Task<IReadOnlyList<CrmRecord>> TasksOfAsync(Guid caseId, CancellationToken cancellationToken)
-    {
-        var query = RecordQuery.For(CoreEntities.Activity)
-            .Where(ActivityFields.Regarding, new RecordRef(ServiceEntities.Case, caseId))
-            .Where(ActivityFields.ActivityType, ActivityTypes.Task)
-            .OrderBy(ActivityFields.DueAt);
-        return await Records.ReadAllAsync(query, cancellationToken).ConfigureAwait(false);
-    }
+    private async Task<IReadOnlyList<CrmRecord>> TasksOfAsync(Guid caseId, CancellationToken cancellationToken) =>
+        await Records.ReadAllAsync(TasksQuery(caseId), cancellationToken).ConfigureAwait(false);
+
+    private static RecordQuery TasksQuery(Guid caseId) => RecordQuery.For(CoreEntities.Activity)
+        .Where(ActivityFields.Regarding, new RecordRef(ServiceEntities.Case, caseId))
+        .Where(ActivityFields.ActivityType, ActivityTypes.Task)
+        .OrderBy(ActivityFields.DueAt);
 
     private static void RequireOpen(CrmRecord @case, string what)
     {

@@ -235,7 +235,8 @@ public sealed class SlaComplianceReport(ICrmEngine engine) : IReport
     private static (long Met, long Breached, long OnTrack, long Warning) Count(IEnumerable<CrmRecord> cases)
     {
         long met = 0, breached = 0, onTrack = 0, warning = 0;
-        foreach (var c in cases)
+        // A cancelled case without a final SLA state is neither open nor met/breached: it is not counted.
+        foreach (var c in cases.Where(c => !(c[CaseFields.Status] is CaseStatus.Cancelled && c[CaseFields.SlaState] is not (SlaState.Met or SlaState.Breached))))
         {
             switch (c[CaseFields.SlaState] as string)
             {

@@ -252,6 +252,7 @@ public static class CommerceEntities
             [
                 new() { ApiName = StorefrontSyncFields.Channel, Type = FieldType.Text, Required = true, MaxLength = 100 },
                 new() { ApiName = StorefrontSyncFields.ExternalId, Type = FieldType.Text, Required = true, MaxLength = 200, Indexed = true },
+                new() { ApiName = StorefrontSyncFields.SyncToken, Type = FieldType.Text, MaxLength = 40, Description = "The one-time token that ties the log record to the sync running it." },
             ],
         },
     ];
@@ -507,6 +508,9 @@ public static class StorefrontSyncFields
 
     /// <summary>The synced order's id in the storefront.</summary>
     public const string ExternalId = "externalId";
+
+    /// <summary>The one-time token that ties the log record to the sync running it (set by the module).</summary>
+    public const string SyncToken = "syncToken";
 }
 
 /// <summary>API names of the fields the module adds to the core's entity types.</summary>

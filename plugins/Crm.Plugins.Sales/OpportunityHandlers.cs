@@ -84,7 +84,8 @@ internal sealed class OpportunityStageHandler(TimeProvider clock, SalesSettingsS
 
         if (pre is not null && target.ContainsKey(OpportunityFields.Amount) && !WritingLineTotal.Value)
         {
-            var lines = await context.Records.CountAsync(
+            // Every line counts, also those the caller may not read.
+            var lines = await context.SystemRecords.CountAsync(
                 RecordQuery.For(SalesEntities.OpportunityLine).Where(OpportunityLineFields.OpportunityId, context.RecordId), cancellationToken).ConfigureAwait(false);
             if (lines > 0)
             {
@@ -172,17 +173,9 @@ internal sealed class OpportunityLineTotalHandler : IPipelineHandler
             return;
         }
 
-        var total = 0m;
-        string? token = null;
-        do
-        {
-            var page = await context.Records.QueryAsync(
-                RecordQuery.For(SalesEntities.OpportunityLine).Where(OpportunityLineFields.OpportunityId, opportunityId).Take(RecordQuery.MaxPageSize).After(token),
-                cancellationToken).ConfigureAwait(false);
-            total += page.Records.Sum(r => r.Number(OpportunityLineFields.Amount) ?? 0m);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
+        // The total of all the opportunity's lines, also those the caller may not read (another rep's line).
+        var lines = await context.SystemRecords.ReadAllAsync(RecordQuery.For(SalesEntities.OpportunityLine).Where(OpportunityLineFields.OpportunityId, opportunityId), cancellationToken).ConfigureAwait(false);
+        var total = lines.Sum(r => r.Number(OpportunityLineFields.Amount) ?? 0m);
 
         OpportunityStageHandler.WritingLineTotal.Value = true;
         try

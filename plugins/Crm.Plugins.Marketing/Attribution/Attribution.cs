@@ -21,21 +21,25 @@ internal sealed record LeadConvertedFromCampaign(string TenantId, DateTimeOffset
 /// </summary>
 internal sealed class LeadConversionHandler(TimeProvider clock) : IPipelineHandler
 {
-    public Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
+    public async Task HandleAsync(IPipelineContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var lead = context.PostImage;
         if (lead?.Id(SalesNames.LeadConvertedOpportunityId) is not { } opportunityId || lead.Id(LeadMarketingFields.CampaignId) is not { } campaignId)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        if (context.Message == PipelineMessages.Create || context.Target.ContainsKey(SalesNames.LeadConvertedOpportunityId) || context.Target.ContainsKey(LeadMarketingFields.CampaignId))
+        // The conversion itself attributes as the module. A campaign set later on an already converted lead does so
+        // only when the caller may see that opportunity: a user's change must not credit their campaign with an
+        // opportunity of someone else they cannot even read.
+        var converting = context.Message == PipelineMessages.Create || context.Target.ContainsKey(SalesNames.LeadConvertedOpportunityId);
+        var laterCampaign = !converting && context.Target.ContainsKey(LeadMarketingFields.CampaignId)
+            && await context.Records.GetAsync(MarketingEntities.Opportunity, opportunityId, cancellationToken).ConfigureAwait(false) is not null;
+        if (converting || laterCampaign)
         {
             context.QueueEvent(new LeadConvertedFromCampaign(context.Caller.TenantId, clock.GetUtcNow(), lead.Id, campaignId, opportunityId));
         }
-
-        return Task.CompletedTask;
     }
 }
 

@@ -86,12 +86,13 @@ internal sealed class MemberDefaultsHandler(TimeProvider clock) : IPipelineHandl
         if (TargetValues.Id(context, CampaignMemberFields.CampaignId) is { } campaignId)
         {
             var (field, id) = contactId is { } c ? (CampaignMemberFields.ContactId, c) : (CampaignMemberFields.LeadId, leadId!.Value);
-            var existing = await context.Records.QueryAsync(
-                RecordQuery.For(MarketingEntities.CampaignMember).Where(CampaignMemberFields.CampaignId, campaignId).Where(field, id).Take(1), cancellationToken).ConfigureAwait(false);
-            if (existing.Records.Count > 0)
+            // Over every member of the campaign, also those the caller may not read (the message names none of them).
+            var existing = await context.SystemRecords.CountAsync(
+                RecordQuery.For(MarketingEntities.CampaignMember).Where(CampaignMemberFields.CampaignId, campaignId).Where(field, id), cancellationToken).ConfigureAwait(false);
+            if (existing > 0)
             {
                 throw new CrmValidationException(new CrmValidationError(MarketingEntities.CampaignMember, field, id, "duplicate",
-                    $"{(field == CampaignMemberFields.ContactId ? "contact" : "lead")} {id} is already a member of campaign {campaignId} (member {existing.Records[0].Id})."));
+                    $"{(field == CampaignMemberFields.ContactId ? "contact" : "lead")} {id} is already a member of campaign {campaignId}."));
             }
         }
     }

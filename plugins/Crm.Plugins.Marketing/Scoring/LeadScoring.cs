@@ -61,10 +61,11 @@ internal sealed class ScoreEntryDefaultsHandler(TimeProvider clock) : IPipelineH
 
         if (TargetValues.Id(context, LeadScoreEntryFields.LeadId) is { } leadId
             && context.Target.TryGetValue(LeadScoreEntryFields.Key, out var key) && key is string { Length: > 0 } text
-            && await LeadScoring.FindAsync(context.Records, leadId, text, cancellationToken).ConfigureAwait(false) is { } existing)
+            // Over every entry of the lead, also those the caller may not read (a rule's, a colleague's).
+            && await LeadScoring.FindAsync(context.SystemRecords, leadId, text, cancellationToken).ConfigureAwait(false) is not null)
         {
             throw new CrmValidationException(new CrmValidationError(MarketingEntities.LeadScoreEntry, LeadScoreEntryFields.Key, text, "duplicate",
-                $"lead {leadId} was already scored for '{text}' (entry {existing.Id}); a key scores a lead once."));
+                $"lead {leadId} was already scored for '{text}'; a key scores a lead once."));
         }
     }
 }
@@ -86,7 +87,8 @@ internal sealed class ScoreEntryChangedHandler(TimeProvider clock) : IPipelineHa
             return;
         }
 
-        var entries = await context.Records.ReadAllAsync(RecordQuery.For(MarketingEntities.LeadScoreEntry)
+        // The score is the sum of all the lead's entries, also those the caller may not read.
+        var entries = await context.SystemRecords.ReadAllAsync(RecordQuery.For(MarketingEntities.LeadScoreEntry)
             .Where(LeadScoreEntryFields.LeadId, leadId).OrderBy(LeadScoreEntryFields.ScoredAt), cancellationToken).ConfigureAwait(false);
         var score = entries.Sum(e => e.Decimal(LeadScoreEntryFields.Points) ?? 0);
         var reasons = new StringBuilder();

@@ -33,7 +33,9 @@ internal static class MarketingRuleActions
             Handler = async ctx =>
             {
                 var lead = RecordOf(ctx, MarketingEntities.Lead);
-                var points = ctx.Parameters.GetValueOrDefault("points") is decimal p ? p : 0m;
+                // A points expression without a value (e.g. an empty field) is an error naming the rule, not a silent 0.
+                var points = ctx.Parameters.GetValueOrDefault("points") is decimal p ? p
+                    : throw new InvalidOperationException($"scoreLead in rule '{ctx.RuleName}': 'points' has no number (it gave {ctx.Parameters.GetValueOrDefault("points") ?? "nothing"}).");
                 await LeadScoring.ScoreAsync(Tenant(ctx), lead.Id, points, ctx.GetParameter<string>("reason") ?? ctx.RuleName, $"rule:{ctx.RuleName}", ctx.CancellationToken).ConfigureAwait(false);
             },
         };

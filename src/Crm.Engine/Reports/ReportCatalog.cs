@@ -61,8 +61,15 @@ internal sealed class ReportCatalog(IServiceProvider services, IEnumerable<Repor
                 continue;
             }
 
+            if (text is null)
+            {
+                continue;                                                   // not given
+            }
+
             if (string.IsNullOrWhiteSpace(text))
             {
+                errors.Add(new CrmValidationError(ReportEntity, name, text, "invalidParameter",
+                    $"Parameter '{name}' of report '{definition.Name}' is given without a value; leave it out to use its default."));
                 continue;
             }
 

@@ -90,6 +90,7 @@ public sealed class ReportCatalogTests
         var misspelt = await Assert.ThrowsAsync<CrmValidationException>(() => catalog.RunAsync(crm, "core.activeAccounts", new Dictionary<string, string?> { ["dayz"] = "7" }));
         var notANumber = await Assert.ThrowsAsync<CrmValidationException>(() => catalog.RunAsync(crm, "core.activeAccounts", new Dictionary<string, string?> { ["days"] = "a week" }));
         var missing = await Assert.ThrowsAsync<CrmValidationException>(() => catalog.RunAsync(crm, "test.params"));
+        var empty = await Assert.ThrowsAsync<CrmValidationException>(() => catalog.RunAsync(crm, "core.activeAccounts", new Dictionary<string, string?> { ["days"] = " " }));
         var badDate = await Assert.ThrowsAsync<CrmValidationException>(() => catalog.RunAsync(crm, "test.params", new Dictionary<string, string?> { ["from"] = "31.12.2026" }));
         var ok = await catalog.RunAsync(crm, "test.params", new Dictionary<string, string?> { ["from"] = "2026-12-31" });
 
@@ -97,6 +98,7 @@ public sealed class ReportCatalogTests
         Assert.Contains("no parameter 'dayz'. Did you mean 'days'?", misspelt.Message, StringComparison.Ordinal);
         Assert.Contains("'days' of report 'core.activeAccounts' must be a number", notANumber.Message, StringComparison.Ordinal);
         Assert.Contains("needs parameter 'from'", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("'days' of report 'core.activeAccounts' is given without a value", empty.Message, StringComparison.Ordinal);
         Assert.Contains("must be a date as yyyy-MM-dd; '31.12.2026' is not", badDate.Message, StringComparison.Ordinal);
         Assert.Equal("2026-12-31", ok.Rows.Single()[0]);
         Assert.Equal("params", catalog.Reports.Single(r => r.Name == "test.params").Module);
